@@ -1,0 +1,265 @@
+"""The ``marsad`` command line: thin wrappers over the modules that do the work."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import click
+import orjson
+from pydantic import ValidationError
+
+from streams.settings import Settings
+from streams.topics import ALL_TOPICS, ENRICHED, STAGE_NAMES, STAGE_TOPICS, consumer_group
+
+BUNDLED_SAMPLES = Path(__file__).parent / "samples"
+
+
+def _settings(broker: str | None, **overrides: object) -> Settings:
+    try:
+        values = {k: v for k, v in overrides.items() if v is not None}
+        if broker:
+            values["broker"] = broker
+        return Settings(**values)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise click.UsageError(f"invalid configuration: {error}") from error
+
+
+broker_option = click.option("--broker", envvar="MARSAD_BROKER", default=None, help="kafka://host:port (or MARSAD_BROKER)")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="marsad")
+def main() -> None:
+    """Marsad: Arabic news on Libya and Turkey, normalised, linked, coded and scored on Kafka."""
+
+
+@main.command()
+@click.option("--port", type=int, default=9092, show_default=True)
+def broker(port: int) -> None:
+    """Run the embedded Kafka-protocol broker (Tansu, memory storage) in the foreground."""
+    import subprocess
+
+    from streams.broker import broker_command
+
+    click.echo(f"embedded broker on kafka://127.0.0.1:{port} (Ctrl-C stops it; data is in memory)", err=True)
+    try:
+        sys.exit(subprocess.call(broker_command(port)))
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+@main.command()
+@click.option("--stage", type=click.Choice([*STAGE_NAMES, "all"]), required=True)
+@broker_option
+def worker(stage: str, broker: str | None) -> None:
+    """Run the Faust worker of one stage (or of all four)."""
+    import faust
+
+    from streams.app import create_app
+
+    settings = _settings(broker)
+    stages = list(STAGE_NAMES) if stage == "all" else [stage]
+    app = create_app(settings, stages)
+    faust.Worker(app, loglevel=settings.log_level, quiet=True, console_port=0).execute_from_commandline()
+
+
+@main.group()
+def topics() -> None:
+    """Topic administration."""
+
+
+@topics.command("create")
+@click.option("--partitions", type=int, default=None, help="default: MARSAD_PARTITIONS (6)")
+@click.option("--replication", type=int, default=None, help="default: MARSAD_REPLICATION_FACTOR (1)")
+@broker_option
+def topics_create(partitions: int | None, replication: int | None, broker: str | None) -> None:
+    """Create every Marsad topic that does not exist yet (idempotent)."""
+    from streams.kafka import create_topics, wait_for_broker
+
+    settings = _settings(broker)
+
+    async def run() -> list[str]:
+        await wait_for_broker(settings)
+        return await create_topics(settings, partitions, replication)
+
+    created = asyncio.run(run())
+    click.echo(f"created {len(created)} topic(s): {', '.join(created) or '-'}; all present: {', '.join(ALL_TOPICS)}")
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter(f"{value!r} is not an ISO date or time") from error
+    return parsed if parsed.tzinfo else parsed.astimezone()
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--rate", type=float, default=None, help="articles per second (default: as fast as possible)")
+@click.option("--since", default=None, help="only articles published at or after this ISO time")
+@click.option("--until", default=None, help="only articles published before this ISO time")
+@click.option("--topic", default=STAGE_TOPICS["normalise"].source, show_default=True)
+@broker_option
+def replay(paths: tuple[Path, ...], rate: float | None, since: str | None, until: str | None, topic: str, broker: str | None) -> None:
+    """Publish articles (.txt files, directories, JSONL of raw articles) to the raw topic."""
+    from streams.replay import prepare, publish
+    from streams.sources import SourceError, iter_sources
+
+    settings = _settings(broker)
+    try:
+        messages, report = prepare(iter_sources(list(paths)), since=_parse_time(since), until=_parse_time(until))
+    except SourceError as error:
+        raise click.ClickException(str(error)) from error
+    for error in report.errors:
+        click.echo(f"warning: {error}", err=True)
+    asyncio.run(publish(settings, messages, topic=topic, rate=rate))
+    click.echo(
+        f"published {len(messages)} article(s) to {topic}"
+        f" ({report.duplicates} duplicate id(s) skipped, {report.filtered} outside the time range, {report.invalid} invalid)",
+        err=True,
+    )
+
+
+@main.command()
+@click.option("--topic", default=ENRICHED, show_default=True)
+@click.option("--from-beginning", is_flag=True)
+@click.option("--limit", type=int, default=None)
+@click.option("--timeout", type=float, default=None, help="stop after this many idle seconds")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@broker_option
+def tail(topic: str, from_beginning: bool, limit: int | None, timeout: float | None, out: Path | None, broker: str | None) -> None:
+    """Print (or write as JSONL) the records of a topic as they arrive."""
+    from streams.kafka import consume
+
+    settings = _settings(broker)
+
+    async def run() -> int:
+        count = 0
+        sink = open(out, "wb") if out else None  # noqa: SIM115
+        try:
+            async for record in consume(settings, topic, from_beginning=from_beginning, timeout=timeout, limit=limit):
+                line = record.value if record.value is not None else b"null"
+                if sink:
+                    sink.write(line + b"\n")
+                else:
+                    sys.stdout.buffer.write(line + b"\n")
+                    sys.stdout.flush()
+                count += 1
+        finally:
+            if sink:
+                sink.close()
+        return count
+
+    count = asyncio.run(run())
+    click.echo(f"{count} record(s) from {topic}", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--dlq", type=click.Path(dir_okay=False, path_type=Path), default=None, help="write rejected articles here")
+@click.option("--summary", is_flag=True, help="also print a readable summary per article")
+def process(paths: tuple[Path, ...], out: Path, dlq: Path | None, summary: bool) -> None:
+    """Run the four stages offline (no broker) and write enriched JSONL."""
+    from streams.offline import process_paths
+    from streams.report import summarise
+
+    written, rejected = process_paths(list(paths), out, dlq)
+    if summary:
+        from models import EnrichedArticle
+
+        for line in out.read_bytes().splitlines():
+            click.echo(summarise(EnrichedArticle.from_json(line)) + "\n")
+    for origin, reason in rejected:
+        click.echo(f"rejected {origin}: {reason}", err=True)
+    click.echo(f"wrote {written} enriched record(s) to {out}; {len(rejected)} rejected", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--gold", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True)
+@click.option("--json", "as_json", is_flag=True, help="print the figures as one JSON object")
+@click.option("--verbose", "-v", is_flag=True, help="list missed and spurious entities and events")
+def evaluate(paths: tuple[Path, ...], gold: Path, as_json: bool, verbose: bool) -> None:
+    """Score enriched JSONL (or articles, processed offline first) against gold annotations."""
+    from streams.evaluation import evaluate as run_evaluation
+    from streams.evaluation import format_table, load_gold
+    from streams.offline import enriched_records
+
+    try:
+        result, scores = run_evaluation(enriched_records(list(paths)), load_gold(gold))
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    if as_json:
+        click.echo(orjson.dumps({"summary": result, "articles": [s.article for s in scores]}, option=orjson.OPT_INDENT_2))
+    else:
+        click.echo(format_table(result, scores, verbose))
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"), show_default=True)
+def schema(out: Path) -> None:
+    """Write the JSON Schema of every topic's record."""
+    from models.schema import write_schemas
+
+    for path in write_schemas(out):
+        click.echo(str(path))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="also write the enriched records as JSONL")
+@click.option("--timeout", type=float, default=120.0, show_default=True)
+def demo(paths: tuple[Path, ...], out: Path | None, timeout: float) -> None:
+    """Start a broker and the four stage workers, replay articles, print what comes out."""
+    from streams.demo import run_demo
+
+    code = run_demo(list(paths) or [BUNDLED_SAMPLES], out=out, timeout=timeout, echo=click.echo)
+    sys.exit(code)
+
+
+@main.command()
+@click.option("--stage", type=click.Choice(STAGE_NAMES), required=True)
+@click.option("--from-beginning", is_flag=True)
+@click.option("--from-timestamp", default=None, help="ISO time or epoch milliseconds")
+@broker_option
+def reprocess(stage: str, from_beginning: bool, from_timestamp: str | None, broker: str | None) -> None:
+    """Move a stage's consumer group back so its stopped workers re-run history on restart."""
+    from streams.kafka import move_group_offsets
+
+    if from_beginning == (from_timestamp is not None):
+        raise click.UsageError("give exactly one of --from-beginning and --from-timestamp")
+    timestamp_ms = None
+    if from_timestamp is not None:
+        if from_timestamp.isdigit():
+            timestamp_ms = int(from_timestamp)
+        else:
+            parsed = _parse_time(from_timestamp)
+            assert parsed is not None
+            timestamp_ms = int(parsed.timestamp() * 1000)
+    settings = _settings(broker)
+    group = consumer_group(stage)
+    offsets = asyncio.run(move_group_offsets(settings, group, STAGE_TOPICS[stage].source, timestamp_ms=timestamp_ms))
+    moved = ", ".join(f"p{p}→{o}" for p, o in sorted(offsets.items()))
+    click.echo(f"group {group} on {STAGE_TOPICS[stage].source}: {moved}. Restart the {stage} workers to re-run.")
+
+
+@main.command()
+@click.option("--articles", type=int, default=400, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def bench(articles: int, as_json: bool) -> None:
+    """Measure in-process speed, the bus ceiling, the pipeline, latency and memory."""
+    from streams.bench import run_bench
+
+    run_bench(articles=articles, as_json=as_json, echo=click.echo)
+
+
+if __name__ == "__main__":
+    main()

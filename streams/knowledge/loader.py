@@ -1,0 +1,61 @@
+"""Load and validate every knowledge file once per process."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from streams.knowledge.actors import Actor, ActorIndex
+from streams.knowledge.lexicons import StanceLexicon, TriggerLexicon
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file is malformed; the message names the file and entry."""
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    actors: ActorIndex
+    triggers: TriggerLexicon
+    stance: StanceLexicon
+    fingerprint: str
+
+
+def _read(name: str) -> tuple[Any, bytes]:
+    data = files("streams.knowledge").joinpath(name).read_bytes()
+    return yaml.safe_load(data), data
+
+
+@lru_cache(maxsize=1)
+def load_knowledge() -> Knowledge:
+    """Read, validate and index the knowledge files (cached: built once per process)."""
+    digest = hashlib.sha256()
+    actors: list[Actor] = []
+    actor_dir = files("streams.knowledge").joinpath("actors")
+    for path in sorted((p for p in actor_dir.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name):
+        raw = path.read_bytes()
+        digest.update(raw)
+        for position, entry in enumerate(yaml.safe_load(raw) or []):
+            try:
+                actors.append(Actor.model_validate(entry))
+            except ValidationError as error:
+                raise KnowledgeError(f"actors/{path.name} entry {position}: {error}") from error
+    triggers_data, raw = _read("triggers.yaml")
+    digest.update(raw)
+    stance_data, raw = _read("stance.yaml")
+    digest.update(raw)
+    try:
+        return Knowledge(
+            actors=ActorIndex(actors),
+            triggers=TriggerLexicon.from_data(triggers_data),
+            stance=StanceLexicon.from_data(stance_data),
+            fingerprint=digest.hexdigest()[:8],
+        )
+    except (ValidationError, ValueError) as error:
+        raise KnowledgeError(str(error)) from error

@@ -1,0 +1,45 @@
+"""Prometheus metrics per stage, and the readiness probe's broker check."""
+
+from __future__ import annotations
+
+import asyncio
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+PROCESSED = Counter("marsad_processed", "Messages a stage processed successfully", ["stage"], registry=REGISTRY)
+FAILED = Counter("marsad_failed", "Messages a stage could not process", ["stage", "error"], registry=REGISTRY)
+DEAD_LETTERED = Counter("marsad_dead_lettered", "Messages sent to the dead-letter topic", ["stage"], registry=REGISTRY)
+DUPLICATES = Counter(
+    "marsad_duplicates_suppressed", "Outputs not republished: already published by this version", ["stage"], registry=REGISTRY
+)
+LATENCY = Histogram(
+    "marsad_processing_seconds",
+    "Time to process one message in a stage",
+    ["stage"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+    registry=REGISTRY,
+)
+LAG = Gauge("marsad_consumer_lag", "Messages behind the end of the input partition", ["stage", "partition"], registry=REGISTRY)
+
+
+def metrics_text() -> bytes:
+    return generate_latest(REGISTRY)
+
+
+async def broker_reachable(servers: list[str], timeout: float = 1.0) -> bool:
+    """True when a TCP connection to any bootstrap server opens in time."""
+    for server in servers:
+        host, _, port = server.rpartition(":")
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host or "localhost", int(port)), timeout)
+        except (OSError, asyncio.TimeoutError, ValueError):
+            continue
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except OSError:
+            pass
+        return True
+    return False

@@ -1,0 +1,64 @@
+"""The offline path: the same stage functions over files, no broker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+
+from models import EnrichedArticle
+from streams.handling import dead_letter
+from streams.sources import JSON_SUFFIXES, expand_paths, iter_sources
+from streams.stages.pipeline import default_context, process_article
+
+
+def process_paths(paths: list[Path], out: Path, dlq: Path | None = None) -> tuple[int, list[tuple[str, str]]]:
+    """Enrich every article under ``paths`` into ``out`` (JSONL); return (written, rejected)."""
+    context = default_context()
+    written = 0
+    rejected: list[tuple[str, str]] = []
+    with open(out, "wb") as sink, (open(dlq, "wb") if dlq else open("/dev/null", "wb")) as dead:
+        for item in iter_sources(paths):
+            if item.article is None:
+                rejected.append((item.origin, item.error or "invalid record"))
+                dead.write(dead_letter("source", None, item.payload, ValueError(item.error), context).to_json() + b"\n")
+                continue
+            try:
+                record = process_article(item.article, context)
+            except Exception as error:  # noqa: BLE001 - reported per article, the rest go on
+                rejected.append((item.origin, f"{type(error).__name__}: {error}"))
+                dead.write(dead_letter("process", None, item.payload, error, context).to_json() + b"\n")
+                continue
+            sink.write(record.to_json() + b"\n")
+            written += 1
+    return written, rejected
+
+
+def _is_enriched_jsonl(path: Path) -> bool:
+    if path.suffix not in JSON_SUFFIXES:
+        return False
+    with open(path, "rb") as handle:
+        first = handle.readline()
+    try:
+        data = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(data, dict) and "stance" in data and "entities" in data
+
+
+def enriched_records(paths: list[Path]) -> Iterator[EnrichedArticle]:
+    """Enriched records from JSONL output files, or made offline from article files."""
+    articles: list[Path] = []
+    for path in expand_paths(paths):
+        if _is_enriched_jsonl(path):
+            for line in path.read_bytes().splitlines():
+                if line.strip():
+                    yield EnrichedArticle.from_json(line)
+        else:
+            articles.append(path)
+    if articles:
+        context = default_context()
+        for item in iter_sources(articles):
+            if item.article is not None:
+                yield process_article(item.article, context)

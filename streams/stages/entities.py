@@ -1,0 +1,272 @@
+"""Stage 2: find the actors an article names, link them to the knowledge base.
+
+Matching runs on each sentence's matching form with the knowledge base's phrase matcher;
+ambiguous forms are resolved against the article as a whole:
+
+* a role phrase followed by a name is part of that name's mention; alone, it is the
+  role's current holder ("وزير الدفاع التركي" → Yasar Guler);
+* a capital after a locative (في، إلى، ب…) is the city, otherwise the country it stands
+  for ("أنقرة تسعى" → Turkey);
+* a family name shared by several actors ("حفتر") is the one of them named in full
+  nearest before it, else the first named after it, else the one marked ``prefer``; after
+  a kinship word ("نجل حفتر") it is the family's ``prefer`` actor (the father);
+* a given name ("صدام") links only to an actor named in full in the article, or right
+  after a kinship phrase of its family ("نجلي حفتر صدام وخالد").
+
+Names the knowledge base does not know are still emitted, unlinked, when they follow a
+personal title (السفير، الفريق، اللواء …) or are written in Latin script.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from models import EntitiesArticle, Entity, Mention, NormalisedArticle
+from streams.knowledge import Actor, AliasKind, load_knowledge
+from streams.knowledge.actors import Alias
+from streams.text.matchform import span_to_original
+from streams.text.matchform import fold_phrase
+
+_KINSHIP = frozenset(fold_phrase(w) for w in ("نجل", "نجلي", "نجلا", "ابن", "ابنا", "أبناء", "أنجال", "أبنائه", "نجليه", "نجله"))
+_LOCATIVE_WORDS = frozenset(
+    fold_phrase(w)
+    for w in ("في", "إلى", "الى", "من", "داخل", "قرب", "نحو", "مدينة", "بمدينة", "العاصمة", "عاصمة", "بالعاصمة", "ميناء", "بميناء", "حتى", "عبر", "وإلى")
+)
+_LOCATIVE_CLITICS = frozenset(("ب", "وب", "فب", "ل", "ول", "فل"))
+_TITLES = frozenset(
+    fold_phrase(w)
+    for w in (
+        "الوزير", "الوزيرة", "السفير", "السفيرة", "الفريق", "اللواء", "المشير", "العقيد", "العميد",
+        "الرائد", "النقيب", "المقدم", "الجنرال", "الأدميرال", "الشيخ", "الدكتور", "الدكتورة", "السيد",
+        "السيدة", "المبعوث", "المبعوثة", "القنصل", "النائب", "النائبة", "المستشار", "المستشارة",
+        "الأمير", "الملك", "آمر", "الآمر", "المتحدث", "القائد", "العقيد", "الرئيس",
+    )
+)
+_STOP = frozenset(
+    fold_phrase(w)
+    for w in (
+        "في", "من", "على", "عن", "إلى", "الى", "مع", "و", "أن", "إن", "قد", "كان", "كانت", "الذي", "التي",
+        "الذين", "هذا", "هذه", "ذلك", "تلك", "بعد", "قبل", "خلال", "حيث", "كما", "أو", "ثم", "لدى", "بين",
+        "عند", "منذ", "حول", "ضد", "إنه", "أنه", "لم", "لن", "ما", "لا", "هو", "هي", "باسم", "السابق",
+        "الأسبق", "الحالي", "العام", "الجديد", "الليبي", "التركي", "أيضا", "بشأن", "وزير", "وزيرة", "رئيس",
+        "مجلس", "حكومة", "جهاز", "هيئة", "قائد", "قوات", "مدير", "نائب", "أركان", "سفير", "عضو", "وفد",
+    )
+)
+_WORD_RE = re.compile(r"\w+")
+_LATIN_NAME_RE = re.compile(r"(?<![\w])[A-Z][\w'’.-]*(?:[ -](?:[A-Z0-9][\w'’.-]*|of|de|al|el|and|&))*(?:[ -][A-Z0-9][\w'’.-]*)?")
+
+
+@dataclass(slots=True)
+class _Hit:
+    """A matched alias occurrence before resolution."""
+
+    start: int  # folded, within the sentence
+    end: int
+    sentence: int
+    aliases: tuple[Alias, ...]
+    clitic: str
+    actor: int | None = None
+
+
+def extract_entities(article: NormalisedArticle) -> EntitiesArticle:
+    """Attach the article's entities with their mentions (offsets into ``article.text``)."""
+    return EntitiesArticle.model_construct(**dict(article), entities=find_entities(article))
+
+
+def find_entities(article: NormalisedArticle) -> list[Entity]:
+    knowledge = load_knowledge()
+    index = knowledge.actors
+    hits: list[_Hit] = []
+    for number, sentence in enumerate(article.sentences):
+        for match in index.matcher.find(sentence.norm):
+            hits.append(_Hit(match.start, match.end, number, match.values, match.clitic))
+    _resolve(article, hits, index.actors)
+
+    mentions: dict[int, list[Mention]] = {}
+    covered: list[tuple[int, int]] = []
+    for hit in hits:
+        sentence = article.sentences[hit.sentence]
+        start, end = span_to_original(sentence.shifts, hit.start, hit.end)
+        start, end = sentence.start + start, sentence.start + end
+        covered.append((start, end))
+        if hit.actor is not None:
+            mentions.setdefault(hit.actor, []).append(Mention(text=article.text[start:end], start=start, end=end))
+    entities = [_entity(index.actors[actor], found) for actor, found in mentions.items()]
+    entities += _unlinked(article, covered)
+    entities.sort(key=lambda entity: entity.mentions[0].start)
+    return entities
+
+
+def _entity(actor: Actor, mentions: list[Mention]) -> Entity:
+    return Entity(
+        canonical=actor.canonical,
+        type=actor.type,
+        camp=actor.camp,
+        country=actor.country,
+        code=actor.code,
+        linked=True,
+        mentions=mentions,
+    )
+
+
+# --------------------------------------------------------------------------- resolution
+
+
+def _resolve(article: NormalisedArticle, hits: list[_Hit], actors: list[Actor]) -> None:
+    """Decide the actor of every hit in place (``None`` drops it)."""
+    # 1. unambiguous full names, countries and cities
+    for position, hit in enumerate(hits):
+        kinds = {alias.kind for alias in hit.aliases}
+        names = [alias for alias in hit.aliases if alias.kind == AliasKind.NAME]
+        if AliasKind.METONYM in kinds or (AliasKind.DEMONYM in kinds and not names):
+            hit.actor = _place_or_country(article, hit)
+        elif names and len({alias.actor for alias in names}) == 1:
+            hit.actor = names[0].actor
+        elif names:
+            hit.actor = None  # two actors share a full name: settled with the family names
+    full = [(hit.sentence, hit.start, hit.actor) for hit in hits if hit.actor is not None]
+    named_actors = {actor for _, _, actor in full}
+
+    for position, hit in enumerate(hits):
+        if hit.actor is not None:
+            continue
+        kinds = {alias.kind for alias in hit.aliases}
+        if AliasKind.ROLE in kinds:
+            following = hits[position + 1] if position + 1 < len(hits) else None
+            if following is not None and _name_follows(article, hit, following, actors):
+                continue  # "وزير الدفاع التركي يشار غولر": the name carries the mention
+            hit.actor = next(alias.actor for alias in hit.aliases if alias.kind == AliasKind.ROLE)
+            continue
+        candidates = [alias.actor for alias in hit.aliases if alias.kind in (AliasKind.SHORT, AliasKind.NAME)]
+        if candidates:
+            hit.actor = _family_member(article, hits, position, candidates, full, actors)
+            continue
+        given = [alias.actor for alias in hit.aliases if alias.kind == AliasKind.GIVEN]
+        if given:
+            hit.actor = _given_name(article, hits, position, given, named_actors, actors)
+
+
+def _preceding_word(article: NormalisedArticle, hit: _Hit) -> str:
+    norm = article.sentences[hit.sentence].norm
+    before = norm[: hit.start - len(hit.clitic)].rstrip(" ,\"'")
+    words = _WORD_RE.findall(before[-30:])
+    return words[-1] if words else ""
+
+
+def _place_or_country(article: NormalisedArticle, hit: _Hit) -> int:
+    cities = [alias.actor for alias in hit.aliases if alias.kind == AliasKind.NAME]
+    countries = [alias.actor for alias in hit.aliases if alias.kind in (AliasKind.METONYM, AliasKind.DEMONYM)]
+    if not cities:
+        return countries[0]
+    if not countries:
+        return cities[0]
+    locative = hit.clitic in _LOCATIVE_CLITICS or _preceding_word(article, hit) in _LOCATIVE_WORDS
+    return cities[0] if locative else countries[0]
+
+
+def _name_follows(article: NormalisedArticle, role: _Hit, following: _Hit, actors: list[Actor]) -> bool:
+    if following.sentence != role.sentence:
+        return False
+    gap = article.sentences[role.sentence].norm[role.end : following.start - len(following.clitic)]
+    if len(gap.strip(" ,")) > 0:
+        return False
+    return any(actors[alias.actor].type == "PER" for alias in following.aliases)
+
+
+def _family_member(
+    article: NormalisedArticle,
+    hits: list[_Hit],
+    position: int,
+    candidates: list[int],
+    full: list[tuple[int, int, int]],
+    actors: list[Actor],
+) -> int | None:
+    hit = hits[position]
+    family = set(candidates)
+    if len(family) == 1:
+        return candidates[0]
+    preferred = next((actor for actor in candidates if actors[actor].prefer), None)
+    if _preceding_word(article, hit) in _KINSHIP and preferred is not None:
+        return preferred
+    here = (hit.sentence, hit.start)
+    before = [(s, p, actor) for s, p, actor in full if actor in family and (s, p) < here]
+    if before:
+        return before[-1][2]
+    after = [(s, p, actor) for s, p, actor in full if actor in family and (s, p) > here]
+    if after:
+        return after[0][2]
+    return preferred if preferred is not None else candidates[0]
+
+
+def _given_name(
+    article: NormalisedArticle,
+    hits: list[_Hit],
+    position: int,
+    candidates: list[int],
+    named_actors: set[int],
+    actors: list[Actor],
+) -> int | None:
+    in_article = [actor for actor in candidates if actor in named_actors]
+    if in_article:
+        return in_article[0]
+    hit = hits[position]
+    # "نجلي حفتر صدام وخالد": a kinship phrase of the family shortly before, same sentence
+    for earlier in reversed(hits[max(0, position - 4) : position]):
+        if earlier.sentence != hit.sentence or hit.start - earlier.end > 30:
+            break
+        family_short = {alias.actor for alias in earlier.aliases if alias.kind == AliasKind.SHORT}
+        if family_short and _preceding_word(article, earlier) in _KINSHIP:
+            shared = [actor for actor in candidates if actor in family_short]
+            if shared:
+                return shared[0]
+    return None
+
+
+# --------------------------------------------------------------------------- unlinked
+
+
+def _unlinked(article: NormalisedArticle, covered: list[tuple[int, int]]) -> list[Entity]:
+    """Names the knowledge base lacks: after a personal title, or in Latin script."""
+    found: dict[str, Entity] = {}
+
+    def is_covered(start: int, end: int) -> bool:
+        return any(start < c_end and end > c_start for c_start, c_end in covered)
+
+    def add(surface: str, start: int, end: int, kind: str) -> None:
+        if is_covered(start, end):
+            return
+        entity = found.get(surface)
+        mention = Mention(text=surface, start=start, end=end)
+        if entity is None:
+            found[surface] = Entity(canonical=surface, type=kind, linked=False, mentions=[mention])  # type: ignore[arg-type]
+        else:
+            entity.mentions.append(mention)
+
+    for sentence in article.sentences:
+        words = list(_WORD_RE.finditer(sentence.norm))
+        for number, word in enumerate(words):
+            if word.group() not in _TITLES:
+                continue
+            name_words = []
+            for follower in words[number + 1 : number + 4]:
+                token = follower.group()
+                gap = sentence.norm[(name_words[-1] if name_words else word).end() : follower.start()]
+                if gap.strip() or token in _STOP or token in _TITLES or token.isdigit():
+                    break
+                if not name_words and (token.startswith("ال") or len(token) < 3):
+                    break
+                name_words.append(follower)
+            if not name_words:
+                continue
+            start, end = span_to_original(sentence.shifts, name_words[0].start(), name_words[-1].end())
+            start, end = sentence.start + start, sentence.start + end
+            add(article.text[start:end], start, end, "PER")
+        original = article.text[sentence.start : sentence.end]
+        for latin in _LATIN_NAME_RE.finditer(original):
+            surface = latin.group().rstrip(".-")
+            if len(surface) < 3:
+                continue
+            start = sentence.start + latin.start()
+            add(surface, start, start + len(surface), "MISC")
+    return list(found.values())

@@ -1,0 +1,101 @@
+"""Stage 1: clean an article, find its sentences and build their matching forms."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from models import NormalisedArticle, RawArticle, Removed, Sentence
+from streams.errors import ArticleTooLarge, EmptyArticle, NotArabic
+from streams.text.chrome import ChromeSpan, find_chrome
+from streams.text.matchform import fold
+from streams.text.script import detect_language
+from streams.text.sentences import reads_as_heading, split_sentences
+
+#: Default largest article, in characters of text (see ``MARSAD_MAX_ARTICLE_CHARS``).
+DEFAULT_MAX_CHARS = 200_000
+
+_LINE_RE = re.compile(r"[^\n]+")
+
+
+def normalise(raw: RawArticle, *, max_chars: int = DEFAULT_MAX_CHARS) -> NormalisedArticle:
+    """Turn a raw article into a normalised one; raise ``ArticleRejected`` when it is unusable."""
+    text = _document_text(raw)
+    if len(text) > max_chars:
+        raise ArticleTooLarge(f"article has {len(text)} characters, the limit is {max_chars}")
+    chrome = find_chrome(text)
+    body = _without(text, chrome)
+    language = detect_language(body)
+    if language == "und":
+        raise EmptyArticle("article has no text to analyse (fewer than 20 letters)")
+    if language != "ar":
+        raise NotArabic(f"article is not in Arabic (detected {language!r})")
+
+    lines = _content_lines(text, chrome)
+    title = raw.title
+    if title is None and len(lines) > 1 and reads_as_heading(text[lines[0][0] : lines[0][1]]):
+        title = text[lines[0][0] : lines[0][1]]
+    sentences: list[Sentence] = []
+    for line_start, line_end in lines:
+        heading = reads_as_heading(text[line_start:line_end])
+        for start, end in split_sentences(text, line_start, line_end):
+            folded = fold(text[start:end])
+            sentences.append(
+                Sentence(start=start, end=end, norm=folded.text, shifts=list(folded.shifts), heading=heading)
+            )
+    content_hash = hashlib.sha256("\n".join(s.norm for s in sentences).encode()).hexdigest()
+    return NormalisedArticle(
+        id=raw.id or article_id(raw, content_hash),
+        title=title,
+        text=text,
+        clean_text="\n".join(text[start:end] for start, end in lines),
+        source=raw.source,
+        published_at=raw.published_at,
+        language=language,
+        content_hash=content_hash,
+        sentences=sentences,
+        boilerplate=[Removed(text=text[c.start : c.end], start=c.start, end=c.end, pattern=c.pattern) for c in chrome],
+    )
+
+
+def article_id(raw: RawArticle, content_hash: str) -> str:
+    """A stable id from the source and the normalised content: replays map to the same id."""
+    origin = raw.source.url or raw.source.name or ""
+    return hashlib.sha256(f"{origin}\n{content_hash}".encode()).hexdigest()[:20]
+
+
+def _document_text(raw: RawArticle) -> str:
+    """The text offsets refer to: the article text, led by its title when that is separate."""
+    title = (raw.title or "").strip()
+    if title and not raw.text.lstrip().startswith(title):
+        return f"{title}\n{raw.text}"
+    return raw.text
+
+
+def _without(text: str, chrome: list[ChromeSpan]) -> str:
+    if not chrome:
+        return text
+    parts, last = [], 0
+    for span in chrome:
+        parts.append(text[last : span.start])
+        last = span.end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _content_lines(text: str, chrome: list[ChromeSpan]) -> list[tuple[int, int]]:
+    """Non-empty lines with page chrome cut away, as trimmed ``(start, end)`` spans."""
+    cuts = {span.start: span.end for span in chrome}
+    lines: list[tuple[int, int]] = []
+    for line in _LINE_RE.finditer(text):
+        start, end = line.span()
+        for cut_start in cuts:
+            if start <= cut_start < end:
+                end = min(end, cut_start)
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            lines.append((start, end))
+    return lines

@@ -1,0 +1,141 @@
+"""Stage 4: the article's own stance toward the Haftar camp, with auditable evidence.
+
+Cues come from ``knowledge/stance.yaml``: how the article names the camp, distancing
+markers next to a camp name, and evaluative framing in sentences about the camp (or,
+with the opposite sign, about its rivals). Each counted cue is returned with its offsets
+and the weight it contributed; the score is ``tanh(squash × Σ weights)``. What a source is
+quoted saying (inside quotation marks, or after "قال … إن") is not the article's voice and
+counts only ``quote_factor`` of its weight.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from models import EnrichedArticle, EventsArticle, Stance, StanceCue
+from streams.knowledge import load_knowledge
+from streams.knowledge.lexicons import StanceLexicon
+from streams.text.matchform import span_to_original
+
+CAMP = "haftar"
+_RIVAL_CAMPS = frozenset({"gnu"})
+_WORD_RE = re.compile(r"\w+")
+_SPEECH_COMPLEMENT = re.compile(r"\b(?:ان|بان|انه|بانه|انها|بانها)\b|:")
+
+
+@dataclass(slots=True)
+class _Side:
+    position: int  # folded offset in the sentence
+    side: str  # "camp" or "rival"
+
+
+def score_stance(article: EventsArticle, *, pipeline_version: str, processed_at) -> EnrichedArticle:
+    """Attach the stance and the publishing metadata: the record the pipeline publishes."""
+    return EnrichedArticle.model_construct(
+        **dict(article), stance=find_stance(article), pipeline_version=pipeline_version, processed_at=processed_at
+    )
+
+
+def find_stance(article: EventsArticle) -> Stance:
+    lexicon = load_knowledge().stance
+    sides = _sides_by_sentence(article)
+    seen: Counter[str] = Counter()
+    evidence: list[StanceCue] = []
+    total = 0.0
+    for number, sentence in enumerate(article.sentences):
+        norm = sentence.norm
+        matches = lexicon.matcher.find(norm)
+        markers = [
+            _Side(match.start, "camp" if cue.kind == "camp" else "rival")
+            for match in matches
+            for cue in match.values
+            if cue.kind in ("camp", "rival")
+        ]
+        sentence_sides = sides.get(number, []) + markers
+        quoted = _quoted_spans(norm, lexicon)
+        for match in matches:
+            for cue in match.values:
+                if cue.kind in ("camp", "rival"):
+                    continue
+                weight = _weight(cue.kind, cue.weight, match.start, match.end, sentence_sides, lexicon)
+                if weight == 0.0:
+                    continue
+                if any(start <= match.start < end for start, end in quoted):
+                    weight *= lexicon.quote_factor
+                    if weight == 0.0:
+                        continue
+                seen[cue.phrase] += 1
+                if lexicon.decay:
+                    weight /= seen[cue.phrase]
+                total += weight
+                start, end = span_to_original(sentence.shifts, match.start, match.end)
+                start, end = sentence.start + start, sentence.start + end
+                evidence.append(
+                    StanceCue(text=article.text[start:end], start=start, end=end, cue=cue.kind, weight=round(weight, 4))
+                )
+    score = round(math.tanh(lexicon.squash * total), 3)
+    if score >= lexicon.neutral_band:
+        label = "supportive"
+    elif score <= -lexicon.neutral_band:
+        label = "critical"
+    else:
+        label = "neutral"
+    evidence.sort(key=lambda cue: -abs(cue.weight))
+    return Stance(label=label, score=score, evidence=evidence)
+
+
+def _weight(kind: str, weight: float, start: int, end: int, sides: list[_Side], lexicon: StanceLexicon) -> float:
+    if kind == "naming":
+        return weight
+    if kind == "distancing":
+        near = [s for s in sides if s.side == "camp" and abs(s.position - start) <= lexicon.distancing_window]
+        return weight if near else 0.0
+    if not sides:
+        return 0.0
+    nearest = min(sides, key=lambda s: min(abs(s.position - start), abs(s.position - end)))
+    return weight if nearest.side == "camp" else -weight * lexicon.rival_factor
+
+
+def _sides_by_sentence(article: EventsArticle) -> dict[int, list[_Side]]:
+    """Positions of camp and rival entity mentions, per sentence (folded offsets)."""
+    from bisect import bisect_right
+
+    from streams.stages.events import _to_folded
+
+    starts = [sentence.start for sentence in article.sentences]
+    result: dict[int, list[_Side]] = {}
+    for entity in article.entities:
+        if entity.camp == CAMP:
+            side = "camp"
+        elif entity.camp in _RIVAL_CAMPS:
+            side = "rival"
+        else:
+            continue
+        for mention in entity.mentions:
+            number = bisect_right(starts, mention.start) - 1
+            if number < 0:
+                continue
+            sentence = article.sentences[number]
+            position, _ = _to_folded(sentence, mention.start - sentence.start, mention.end - sentence.start)
+            result.setdefault(number, []).append(_Side(position, side))
+    return result
+
+
+def _quoted_spans(norm: str, lexicon: StanceLexicon) -> list[tuple[int, int]]:
+    """Spans of a sentence that report someone else's words."""
+    spans: list[tuple[int, int]] = []
+    quotes = [index for index, char in enumerate(norm) if char == '"']
+    for opening, closing in zip(quotes[::2], quotes[1::2]):
+        spans.append((opening, closing + 1))
+    for word in _WORD_RE.finditer(norm):
+        token = word.group()
+        bare = token[1:] if token[:1] in ("و", "ف") and token[1:] in lexicon.quote_openers else token
+        if bare in lexicon.quote_openers:
+            complement = _SPEECH_COMPLEMENT.search(norm, word.end(), word.end() + 80)
+            if complement:
+                spans.append((complement.end(), len(norm)))
+                break
+    return spans

@@ -1,0 +1,1 @@
+"""Arabic text primitives shared by the stages: matching form, chrome, sentences, matcher."""

@@ -1,0 +1,69 @@
+"""Web page chrome: the documented patterns in ``knowledge/chrome.yaml`` and their removal."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+
+import yaml
+
+
+@dataclass(frozen=True, slots=True)
+class ChromePattern:
+    name: str
+    scope: str  # "line": the whole line; "tail": the end of a line
+    regex: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ChromeSpan:
+    """Page chrome found in a text: ``[start, end)`` and the pattern that matched."""
+
+    start: int
+    end: int
+    pattern: str
+
+
+@lru_cache(maxsize=1)
+def chrome_patterns() -> tuple[ChromePattern, ...]:
+    """Load and compile the pattern list once per process."""
+    raw = yaml.safe_load(files("streams.knowledge").joinpath("chrome.yaml").read_text("utf-8"))
+    patterns = []
+    for entry in raw:
+        scope = entry["scope"]
+        if scope not in ("line", "tail"):
+            raise ValueError(f"chrome pattern {entry['name']!r}: unknown scope {scope!r}")
+        body = entry["pattern"]
+        regex = re.compile(f"(?:{body})\\s*$" if scope == "tail" else f"(?:{body})", re.IGNORECASE)
+        patterns.append(ChromePattern(entry["name"], scope, regex))
+    return tuple(patterns)
+
+
+_LINE_RE = re.compile(r"[^\n]+")
+#: A line longer than this is article prose, whatever it starts with.
+_MAX_CHROME_LINE = 160
+
+
+def find_chrome(text: str) -> list[ChromeSpan]:
+    """Spans of page chrome in ``text``, line by line, in text order."""
+    spans: list[ChromeSpan] = []
+    patterns = chrome_patterns()
+    for line in _LINE_RE.finditer(text):
+        content = line.group()
+        stripped = content.strip()
+        if not stripped:
+            continue
+        lead = line.start() + (len(content) - len(content.lstrip()))
+        for pattern in patterns:
+            if pattern.scope == "line":
+                if len(stripped) <= _MAX_CHROME_LINE and pattern.regex.fullmatch(stripped):
+                    spans.append(ChromeSpan(lead, lead + len(stripped), pattern.name))
+                    break
+            else:
+                found = pattern.regex.search(stripped)
+                if found:
+                    spans.append(ChromeSpan(lead + found.start(), lead + len(stripped), pattern.name))
+                    break
+    return spans
