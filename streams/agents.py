@@ -55,8 +55,8 @@ def _register_stage(app: faust.App, settings: Settings, stage: str, context: Sta
             f"published-{stage}",
             default=None,
             partitions=settings.partitions,
-            key_serializer="raw",
-            value_serializer="raw",
+            key_type=bytes,
+            value_type=bytes,
         )
         if stage in GATED_STAGES
         else None

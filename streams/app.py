@@ -22,6 +22,7 @@ def create_app(settings: Settings, stages: Sequence[str]) -> faust.App:
     from streams.web import register_web
 
     group = stages[0] if len(stages) == 1 else "all"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         consumer_group(group),
         broker=settings.broker,
