@@ -28,7 +28,10 @@ from streams.knowledge.actors import Alias
 from streams.text.matchform import span_to_original
 from streams.text.matchform import fold_phrase
 
-_KINSHIP = frozenset(fold_phrase(w) for w in ("نجل", "نجلي", "نجلا", "ابن", "ابنا", "أبناء", "أنجال", "أبنائه", "نجليه", "نجله"))
+_KINSHIP = frozenset(
+    fold_phrase(w)
+    for w in ("نجل", "نجلي", "نجلا", "ابن", "ابنا", "أبناء", "أنجال", "أبنائه", "نجليه", "نجله", "ابنه", "ابنيه", "شقيقه", "والده")
+)
 _LOCATIVE_WORDS = frozenset(
     fold_phrase(w)
     for w in ("في", "إلى", "الى", "من", "داخل", "قرب", "نحو", "مدينة", "بمدينة", "العاصمة", "عاصمة", "بالعاصمة", "ميناء", "بميناء", "حتى", "عبر", "وإلى")
@@ -66,6 +69,7 @@ class _Hit:
     sentence: int
     aliases: tuple[Alias, ...]
     clitic: str
+    nested: bool = False
     actor: int | None = None
 
 
@@ -79,9 +83,16 @@ def find_entities(article: NormalisedArticle) -> list[Entity]:
     index = knowledge.actors
     hits: list[_Hit] = []
     for number, sentence in enumerate(article.sentences):
-        for match in index.matcher.find(sentence.norm):
-            hits.append(_Hit(match.start, match.end, number, match.values, match.clitic))
+        for match in index.matcher.find(sentence.norm, nested=True):
+            aliases = match.values
+            if match.nested:
+                # inside a longer name or role: only names that stand on their own
+                aliases = tuple(a for a in aliases if a.kind not in (AliasKind.ROLE, AliasKind.GIVEN))
+                if not aliases:
+                    continue
+            hits.append(_Hit(match.start, match.end, number, aliases, match.clitic, match.nested))
     _resolve(article, hits, index.actors)
+    hits = _drop_redundant_nested(hits)
 
     mentions: dict[int, list[Mention]] = {}
     covered: list[tuple[int, int]] = []
@@ -96,6 +107,21 @@ def find_entities(article: NormalisedArticle) -> list[Entity]:
     entities += _unlinked(article, covered)
     entities.sort(key=lambda entity: entity.mentions[0].start)
     return entities
+
+
+def _drop_redundant_nested(hits: list[_Hit]) -> list[_Hit]:
+    """A nested hit naming the same actor as the match around it adds nothing."""
+    kept: list[_Hit] = []
+    for hit in hits:
+        if hit.nested:
+            parent = next(
+                (p for p in hits if not p.nested and p.sentence == hit.sentence and p.start <= hit.start and hit.end <= p.end),
+                None,
+            )
+            if parent is not None and parent.actor == hit.actor:
+                continue
+        kept.append(hit)
+    return kept
 
 
 def _entity(actor: Actor, mentions: list[Mention]) -> Entity:
@@ -133,7 +159,7 @@ def _resolve(article: NormalisedArticle, hits: list[_Hit], actors: list[Actor]) 
             continue
         kinds = {alias.kind for alias in hit.aliases}
         if AliasKind.ROLE in kinds:
-            following = hits[position + 1] if position + 1 < len(hits) else None
+            following = next((h for h in hits[position + 1 :] if not h.nested), None)
             if following is not None and _name_follows(article, hit, following, actors):
                 continue  # "وزير الدفاع التركي يشار غولر": the name carries the mention
             hit.actor = next(alias.actor for alias in hit.aliases if alias.kind == AliasKind.ROLE)
@@ -211,6 +237,17 @@ def _given_name(
     if in_article:
         return in_article[0]
     hit = hits[position]
+    family_of = {actor: set(actors[actor].short) for actor in candidates}
+    if _preceding_word(article, hit) in _KINSHIP:
+        # "استقبله المشير خليفة حفتر بحضور نجله صدام": the father named just before
+        for earlier in reversed(hits[:position]):
+            if earlier.sentence != hit.sentence:
+                break
+            if earlier.actor is not None and actors[earlier.actor].type == "PER":
+                shared = [a for a in candidates if family_of[a] & set(actors[earlier.actor].short)]
+                if shared:
+                    return shared[0]
+                break
     # "نجلي حفتر صدام وخالد": a kinship phrase of the family shortly before, same sentence
     for earlier in reversed(hits[max(0, position - 4) : position]):
         if earlier.sentence != hit.sentence or hit.start - earlier.end > 30:

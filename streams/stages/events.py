@@ -1,50 +1,96 @@
 """Stage 3: code the events each sentence reports, with their participants.
 
 A trigger lexicon (``knowledge/triggers.yaml``) finds candidate events per sentence; the
-entities of that sentence become the participants:
+entities of that sentence are the participants (a mention inside another mention is not
+a participant of its own; equipment stands for its country; named events and accords are
+not agents):
 
 * "بين X و Y" makes X the actor and Y the target;
-* otherwise the actor is the participant nearest before the trigger (SVO) or, with none
-  close, the first after it (VSO: "التقى حفتر … غولر"); the others after the trigger are
-  targets, a destination after "إلى" among them; for host triggers (استقبل) the guest
-  is the actor and the host the target;
+* otherwise the actor is the person or body nearest before the trigger (SVO), else the
+  first participant after it, else a person or body further back in the sentence (VSO: "التقى حفتر … غولر"); the others after the trigger
+  are targets; for a visit, a country or place after "إلى" is its destination (a
+  target); for host triggers (استقبل) the guest is the actor and the host the target;
+* a sentence with a trigger but no participants continues the previous event's
+  participants when that event is at most two sentences back;
 * the location is the place after a locative (في، إلى، ب…) nearest the trigger; the time
-  is the time expression nearest the trigger; the modality is the nearest cue before the
-  trigger (reported / planned / hypothetical / historical), else ``asserted`` — or
-  ``historical`` when the sentence dates it to an earlier year or a past month.
+  the time expression nearest the trigger; the modality a cue right after the trigger
+  ("زيارة مرتقبة"), else the nearest cue before it, else ``historical`` when the sentence
+  dates it to an earlier year or a past month, else ``asserted``.
 
-Repeats of an event (same type and modality, a shared participant) merge into the first.
+Repeats of an event (same type, a shared participant, the same modality or one of them
+asserted) merge into the first.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
-from models import EntitiesArticle, Entity, Event, EventsArticle, Mention, Modality, Plover
+from models import EntitiesArticle, Event, EventsArticle, Mention, Modality, Plover, Sentence
 from models.annotations import EventType
-from streams.knowledge import load_knowledge
+from streams.knowledge import ActorIndex, load_knowledge
 from streams.knowledge.lexicons import Trigger, TriggerLexicon
 from streams.text.matchform import fold_phrase, span_to_original
 
 _BETWEEN = fold_phrase("بين")
-_WITH = frozenset(fold_phrase(w) for w in ("مع", "ومع", "لدى", "مع", "و"))
-_TO = frozenset(fold_phrase(w) for w in ("إلى", "الى", "لـ"))
+_TO = frozenset(fold_phrase(w) for w in ("إلى", "الى", "نحو"))
 _WORD_RE = re.compile(r"\w+")
 _YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
-#: How far before a trigger (in characters) its subject may stand.
-_SUBJECT_WINDOW = 70
-_MONTH_PAST = fold_phrase("الماضي")
+_WEEKDAYS = tuple(
+    fold_phrase(d) for d in ("الأحد", "الاثنين", "الإثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأسبوع")
+)
+_PAST = fold_phrase("الماضي")
+#: How far before a trigger (folded characters) its subject may stand.
+_SUBJECT_WINDOW = 100
+#: How far after a trigger a modality cue still qualifies it ("زيارة مرتقبة").
+_AFTER_CUE_WINDOW = 20
+#: How many sentences back an event's participants carry over to a sentence without any.
+_CARRY_OVER = 2
 
 
 @dataclass(slots=True)
 class _Participant:
     canonical: str
-    start: int  # folded offset in the sentence
+    start: int  # folded offsets in the sentence
     end: int
-    clitic_before: str
-    place: bool  # a city, base or region: a location rather than a participant
+    place: bool  # a city, base or region: a location rather than an agent
     country: bool
+    agent: bool  # a person or body (preferred as a subject)
+
+
+@dataclass(frozen=True, slots=True)
+class _Roles:
+    """What the knowledge base says about participants, derived once per process."""
+
+    countries: frozenset[str]
+    country_by_code: dict[str, str]
+    equipment_country: dict[str, str]
+    place_country: dict[str, str]
+    not_agents: frozenset[str]
+
+
+@lru_cache(maxsize=4)
+def _roles_of(index: ActorIndex) -> _Roles:
+    countries = {a.canonical for a in index.actors if a.type == "LOC" and (a.demonyms or a.metonyms)}
+    by_code = {a.country: a.canonical for a in index.actors if a.canonical in countries and a.country}
+    equipment: dict[str, str] = {}
+    not_agents: set[str] = set()
+    for actor in index.actors:
+        if actor.type != "MISC":
+            continue
+        owner = by_code.get(actor.country or "")
+        if owner:
+            equipment[actor.canonical] = owner
+        else:
+            not_agents.add(actor.canonical)
+    places = {
+        a.canonical: by_code[a.country]
+        for a in index.actors
+        if a.type == "LOC" and a.canonical not in countries and a.country in by_code
+    }
+    return _Roles(frozenset(countries), by_code, equipment, places, frozenset(not_agents))
 
 
 def code_events(article: EntitiesArticle) -> EventsArticle:
@@ -55,77 +101,96 @@ def code_events(article: EntitiesArticle) -> EventsArticle:
 def find_events(article: EntitiesArticle) -> list[Event]:
     knowledge = load_knowledge()
     lexicon = knowledge.triggers
-    actors = knowledge.actors
+    roles = _roles_of(knowledge.actors)
     year = article.published_at.year if article.published_at else None
-    by_sentence = _participants_by_sentence(article, actors)
-    events: list[Event] = []
+    by_sentence = _participants_by_sentence(article, roles)
+    events: list[tuple[int, Event]] = []
     for number, sentence in enumerate(article.sentences):
         participants = by_sentence.get(number, [])
-        if not participants:
-            continue
-        norm = sentence.norm
-        blocked = [(p.start, p.end) for p in participants if not p.country and p.canonical not in _NAMED_ACCORDS(actors)]
-        found: dict[EventType, tuple[int, int, Trigger]] = {}
-        for match in lexicon.matcher.find(norm):
-            if any(match.start < end and match.end > start for start, end in blocked):
+        for start, end, trigger in _triggers(sentence, participants, lexicon):
+            previous = events[-1][1] if events and number - events[-1][0] <= _CARRY_OVER else None
+            event = _event(article, number, start, end, trigger, participants, lexicon, year, roles)
+            if event is None and previous is not None and not participants:
+                event = _event(article, number, start, end, trigger, [], lexicon, year, roles, carried=previous)
+            if event is None:
                 continue
-            for trigger in match.values:
-                if trigger.requires and not any(word in norm for word in trigger.requires):
-                    continue
-                if trigger.type not in found:
-                    found[trigger.type] = (match.start - len(match.clitic), match.end, trigger)
-        for event_type in list(found):
-            for weaker in lexicon.suppresses.get(event_type, ()):
-                found.pop(weaker, None)
-        for start, end, trigger in sorted(found.values(), key=lambda item: item[0]):
-            event = _event(article, number, start, end, trigger, participants, lexicon, year)
-            if event is not None:
-                events.append(event)
-    return _merge(events)
+            if event.type in _TWO_PARTY and not event.targets and previous is not None:
+                # "التقى خلالها وزير الدفاع التركي": the other party is the previous event's actor
+                event.targets = [a for a in previous.actors if a not in event.actors]
+            events.append((number, event))
+            if trigger.host and event.type == EventType.VISIT and _is_person(article, event.targets):
+                # "استقبل المشير حفتر الوزير": a reception by a person is also a meeting
+                events.append((number, event.model_copy(update={"type": EventType.MEETING, "cameo": "040",
+                    "plover": Plover(event="CONSULT", mode="meet", context=["diplomatic"])})))
+    return _merge([event for _, event in events])
 
 
-_ACCORDS_CACHE: dict[int, frozenset[str]] = {}
+_TWO_PARTY = frozenset({EventType.MEETING, EventType.AGREEMENT, EventType.VISIT})
 
 
-def _NAMED_ACCORDS(actors) -> frozenset[str]:  # noqa: N802 - a cached constant
-    """Named accords (MISC) may hold a trigger ("مذكرة التفاهم البحرية")."""
-    key = id(actors)
-    if key not in _ACCORDS_CACHE:
-        _ACCORDS_CACHE[key] = frozenset(a.canonical for a in actors.actors if a.type == "MISC")
-    return _ACCORDS_CACHE[key]
+def _is_person(article: EntitiesArticle, names: list[str]) -> bool:
+    kinds = {entity.canonical: entity.type for entity in article.entities}
+    return any(kinds.get(name) == "PER" for name in names)
 
 
-def _participants_by_sentence(article: EntitiesArticle, actors) -> dict[int, list[_Participant]]:
-    """Entity mentions per sentence, in folded offsets of that sentence."""
+def _triggers(
+    sentence: Sentence, participants: list[_Participant], lexicon: TriggerLexicon
+) -> list[tuple[int, int, Trigger]]:
+    """Trigger hits of a sentence: not inside a name, ``requires`` met, weaker types suppressed."""
+    norm = sentence.norm
+    names = [(p.start, p.end) for p in participants if not p.country]
+    found: list[tuple[int, int, Trigger]] = []
+    for match in lexicon.matcher.find(norm):
+        if any(match.start < end and match.end > start for start, end in names):
+            continue
+        for trigger in match.values:
+            if trigger.requires and not any(word in norm for word in trigger.requires):
+                continue
+            start = match.start - len(match.clitic)
+            same = [f for f in found if f[2].type == trigger.type]
+            if same and start - same[-1][1] < 25:
+                continue  # the same event named twice in a row ("زيارة … زار")
+            found.append((start, match.end, trigger))
+    types = {trigger.type for _, _, trigger in found}
+    suppressed = {weaker for kind in types for weaker in lexicon.suppresses.get(kind, ())}
+    return [item for item in found if item[2].type not in suppressed]
+
+
+def _participants_by_sentence(article: EntitiesArticle, roles: _Roles) -> dict[int, list[_Participant]]:
+    """Entity mentions per sentence in folded offsets, outermost mentions only."""
     starts = [sentence.start for sentence in article.sentences]
-    result: dict[int, list[_Participant]] = {}
-    from bisect import bisect_right
-
+    spans: dict[int, list[tuple[int, int, str, str]]] = {}
     for entity in article.entities:
-        actor = actors.actors[actors.by_canonical[entity.canonical]] if entity.linked else None
-        country = actor is not None and bool(actor.demonyms or actor.metonyms)
-        place = entity.type == "LOC" and not country
+        if entity.canonical in roles.not_agents:
+            continue
+        canonical = roles.equipment_country.get(entity.canonical, entity.canonical)
         for mention in entity.mentions:
             number = bisect_right(starts, mention.start) - 1
-            if number < 0:
+            if number < 0 or mention.end > article.sentences[number].end:
                 continue
-            sentence = article.sentences[number]
-            if mention.end > sentence.end:
-                continue
-            start, end = _to_folded(sentence, mention.start - sentence.start, mention.end - sentence.start)
-            before = sentence.norm[max(0, start - 3) : start]
-            result.setdefault(number, []).append(
-                _Participant(entity.canonical, start, end, before, place, country)
+            kind = "ORG" if canonical != entity.canonical else entity.type  # equipment acts for its owner
+            spans.setdefault(number, []).append((mention.start, mention.end, canonical, kind))
+    result: dict[int, list[_Participant]] = {}
+    for number, items in spans.items():
+        sentence = article.sentences[number]
+        outer = [i for i in items if not any(o is not i and o[0] <= i[0] and i[1] <= o[1] and (o[0], o[1]) != (i[0], i[1]) for o in items)]
+        participants = []
+        for start, end, canonical, kind in outer:
+            folded_start, folded_end = to_folded(sentence, start - sentence.start, end - sentence.start)
+            country = canonical in roles.countries
+            participants.append(
+                _Participant(canonical, folded_start, folded_end, kind == "LOC" and not country, country, kind in ("PER", "ORG"))
             )
-    for participants in result.values():
         participants.sort(key=lambda p: p.start)
+        result[number] = participants
     return result
 
 
-def _to_folded(sentence, start: int, end: int) -> tuple[int, int]:
-    """Inverse of the shifts: original offsets within a sentence to folded offsets."""
+def to_folded(sentence: Sentence, start: int, end: int) -> tuple[int, int]:
+    """Original offsets within a sentence to offsets in its folded form."""
     if not sentence.shifts:
         return start, end
+
     def inverse(offset: int) -> int:
         folded = offset
         for index, delta in sentence.shifts:
@@ -134,7 +199,9 @@ def _to_folded(sentence, start: int, end: int) -> tuple[int, int]:
             else:
                 break
         return max(0, folded)
-    return inverse(start), max(inverse(start) + 1, inverse(end - 1) + 1)
+
+    folded_start = inverse(start)
+    return folded_start, max(folded_start + 1, inverse(end - 1) + 1)
 
 
 def _event(
@@ -146,38 +213,35 @@ def _event(
     participants: list[_Participant],
     lexicon: TriggerLexicon,
     year: int | None,
+    roles: _Roles,
+    carried: Event | None = None,
 ) -> Event | None:
     sentence = article.sentences[number]
     norm = sentence.norm
-    words = {word for word in _WORD_RE.findall(norm)}
-    location = _location(norm, start, participants, lexicon)
-    agents = [p for p in participants if not p.place]
-    actors_, targets = _roles(norm, start, end, trigger, agents)
-    if not actors_ and not targets:
+    if carried is not None:
+        actors, targets = list(carried.actors), list(carried.targets)
+    else:
+        actors, targets = _assign(norm, start, end, trigger, participants, roles)
+    if not actors and not targets:
         return None
     time = _time(article, number, start, lexicon)
-    modality = _modality(norm, start, end, lexicon, time, year)
     original_start, original_end = span_to_original(sentence.shifts, start, end)
-    del words
     return Event(
         type=trigger.type,
         cameo=trigger.cameo,
         plover=Plover(event=trigger.plover_event, mode=trigger.plover_mode, context=list(trigger.context)),
-        actors=actors_,
+        actors=actors,
         targets=targets,
-        location=location,
+        location=_location(norm, start, participants, lexicon),
         time=time,
-        modality=modality,
+        modality=_modality(norm, start, end, lexicon, time, year),
         trigger=article.text[sentence.start + original_start : sentence.start + original_end],
         evidence=Mention(text=article.text[sentence.start : sentence.end], start=sentence.start, end=sentence.end),
     )
 
 
 def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for name in names:
-        seen.setdefault(name, None)
-    return list(seen)
+    return list(dict.fromkeys(names))
 
 
 def _preceding_word(norm: str, position: int) -> str:
@@ -185,28 +249,48 @@ def _preceding_word(norm: str, position: int) -> str:
     return words[-1] if words else ""
 
 
-def _roles(
-    norm: str, start: int, end: int, trigger: Trigger, agents: list[_Participant]
+def _assign(
+    norm: str, start: int, end: int, trigger: Trigger, participants: list[_Participant], roles: _Roles
 ) -> tuple[list[str], list[str]]:
+    """Actors and targets of one trigger among the sentence's participants."""
+    agents = [p for p in participants if not p.place]
     if not agents:
         return [], []
     between = norm.rfind(_BETWEEN + " ", 0, start + 60)
-    if between >= 0 and (between >= start or start - between < 60):
+    if between >= 0 and abs(start - between) < 60:
         after = [p for p in agents if p.start > between]
         if len(after) >= 2:
-            return [after[0].canonical], _unique([p.canonical for p in after[1:4] if p.canonical != after[0].canonical])
-    before = [p for p in agents if p.end <= start and start - p.end <= _SUBJECT_WINDOW]
-    after = [p for p in agents if p.start >= end]
-    if before:
-        subject, rest = before[-1], after
+            first = after[0].canonical
+            return [first], _unique([p.canonical for p in after[1:4] if p.canonical != first])
+    destinations: list[_Participant] = []
+    if trigger.type == EventType.VISIT:
+        destinations = [
+            p for p in participants if p.start >= end and (p.country or p.place) and _preceding_word(norm, p.start) in _TO
+        ]
+    before = [p for p in agents if p.end <= start and start - p.end <= _SUBJECT_WINDOW and p not in destinations]
+    after = [p for p in agents if p.start >= end and p not in destinations]
+    before_agents = [p for p in before if p.agent]
+    earlier_agents = [p for p in agents if p.agent and p.end <= start and p not in destinations]
+    if before_agents:
+        subject, rest = before_agents[-1], after
+    elif earlier_agents and not after:
+        subject, rest = earlier_agents[-1], []  # "… كما ناقشا قضية الهجرة": the subject stands far back
     elif after:
         subject, rest = after[0], after[1:]
+    elif before:
+        subject, rest = before[-1], []
     else:
-        subject, rest = agents[-1], []
-    others = _unique([p.canonical for p in rest[:4] if p.canonical != subject.canonical])
+        subject, rest = None, []
+    # a visit's destination is a country: a city or place stands for the country it is in
+    visited = _unique([d.canonical if d.country else roles.place_country.get(d.canonical, "") for d in destinations])
+    visited = [name for name in visited if name]
+    if subject is None:
+        return [], visited
+    others = [p.canonical for p in rest[:4] if p.canonical != subject.canonical]
     if trigger.host and others:
         return [others[0]], [subject.canonical]
-    return [subject.canonical], others
+    targets = _unique(visited + others)
+    return [subject.canonical], [t for t in targets if t != subject.canonical]
 
 
 def _location(norm: str, trigger: int, participants: list[_Participant], lexicon: TriggerLexicon) -> str | None:
@@ -214,8 +298,7 @@ def _location(norm: str, trigger: int, participants: list[_Participant], lexicon
     for p in participants:
         if not (p.place or p.country):
             continue
-        locative = p.clitic_before.endswith("ب") or _preceding_word(norm, p.start) in lexicon.locatives
-        if not locative:
+        if not (norm[max(0, p.start - 1) : p.start] == "ب" or _preceding_word(norm, p.start) in lexicon.locatives):
             continue
         distance = abs(p.start - trigger) + (40 if p.country else 0)
         if best is None or distance < best[0]:
@@ -236,37 +319,32 @@ def _time(article: EntitiesArticle, number: int, trigger: int, lexicon: TriggerL
     return article.text[sentence.start + start : sentence.start + end].strip()
 
 
-def _modality(
-    norm: str, start: int, end: int, lexicon: TriggerLexicon, time: str | None, year: int | None
-) -> Modality:
+def _modality(norm: str, start: int, end: int, lexicon: TriggerLexicon, time: str | None, year: int | None) -> Modality:
     cues = lexicon.modality.find(norm)
-    before = [cue for cue in cues if cue.end <= start]
-    near_after = [cue for cue in cues if cue.start >= end and cue.start - end <= 25]
-    for cue in near_after:
-        if cue.values[0] in (Modality.PLANNED, Modality.HYPOTHETICAL):
+    for cue in cues:
+        if cue.start >= end and cue.start - end <= _AFTER_CUE_WINDOW:
             return cue.values[0]
+    before = [cue for cue in cues if cue.end <= start]
     if before:
         return before[-1].values[0]
-    years = [int(y) for y in _YEAR_RE.findall(norm)]
     reference = year or 2025
-    if any(y < reference for y in years):
+    if any(int(y) < reference for y in _YEAR_RE.findall(norm)):
         return Modality.HISTORICAL
-    if time and _MONTH_PAST in fold_phrase(time) and not any(day in fold_phrase(time) for day in _WEEKDAYS):
-        return Modality.HISTORICAL
+    if time:
+        folded = fold_phrase(time)
+        if _PAST in folded and not any(day in folded for day in _WEEKDAYS):
+            return Modality.HISTORICAL
     return Modality.ASSERTED
 
 
-_WEEKDAYS = tuple(fold_phrase(d) for d in ("الأحد", "الاثنين", "الإثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأسبوع"))
-
-
 def _merge(events: list[Event]) -> list[Event]:
-    """Fold repeats of an event (same type and modality, a shared participant) into the first."""
+    """Fold repeats of an event into the first (see the module docstring)."""
     merged: list[Event] = []
     for event in events:
         people = set(event.actors) | set(event.targets)
         for kept in merged:
-            if kept.type == event.type and kept.modality == event.modality and people & (set(kept.actors) | set(kept.targets)):
-                kept.targets = _unique(kept.targets + [t for t in event.targets + event.actors if t not in kept.actors])
+            compatible = kept.modality == event.modality or Modality.ASSERTED in (kept.modality, event.modality)
+            if kept.type == event.type and compatible and people & (set(kept.actors) | set(kept.targets)):
                 kept.location = kept.location or event.location
                 kept.time = kept.time or event.time
                 break

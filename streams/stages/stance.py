@@ -103,7 +103,7 @@ def _sides_by_sentence(article: EventsArticle) -> dict[int, list[_Side]]:
     """Positions of camp and rival entity mentions, per sentence (folded offsets)."""
     from bisect import bisect_right
 
-    from streams.stages.events import _to_folded
+    from streams.stages.events import to_folded
 
     starts = [sentence.start for sentence in article.sentences]
     result: dict[int, list[_Side]] = {}
@@ -119,7 +119,7 @@ def _sides_by_sentence(article: EventsArticle) -> dict[int, list[_Side]]:
             if number < 0:
                 continue
             sentence = article.sentences[number]
-            position, _ = _to_folded(sentence, mention.start - sentence.start, mention.end - sentence.start)
+            position, _ = to_folded(sentence, mention.start - sentence.start, mention.end - sentence.start)
             result.setdefault(number, []).append(_Side(position, side))
     return result
 

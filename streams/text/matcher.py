@@ -31,6 +31,8 @@ class PhraseMatch(Generic[T]):
     phrase: str
     clitic: str
     values: tuple[T, ...]
+    #: Found inside a longer match ("مصراتة" in "ميناء مصراتة"); only with ``nested=True``.
+    nested: bool = False
 
 
 def _is_word_char(char: str) -> bool:
@@ -76,8 +78,12 @@ class PhraseMatcher(Generic[T]):
     def _is_open(self, index: int) -> bool:
         return self._open_end or self._meta[index][0] in self._open_phrases
 
-    def find(self, text: str) -> list[PhraseMatch[T]]:
-        """Non-overlapping matches in text order, longest first where they compete."""
+    def find(self, text: str, *, nested: bool = False) -> list[PhraseMatch[T]]:
+        """Non-overlapping matches in text order, longest first where they compete.
+
+        With ``nested``, also the longest non-overlapping matches strictly inside each
+        chosen match, flagged ``nested``.
+        """
         if self._automaton is None:
             return []
         size = len(text)
@@ -95,9 +101,21 @@ class PhraseMatcher(Generic[T]):
         for start, end, index in candidates:
             if all(end <= other_start or start >= other_end for other_start, other_end, _ in taken):
                 taken.append((start, end, index))
-        taken.sort()
+        inner: list[tuple[int, int, int]] = []
+        if nested:
+            chosen = set(taken)
+            for start, end, index in candidates:
+                if (start, end, index) in chosen:
+                    continue
+                parent = next(((s, e) for s, e, _ in taken if s <= start and end <= e and (s, e) != (start, end)), None)
+                if parent is None:
+                    continue
+                if all(end <= other_start or start >= other_end for other_start, other_end, _ in inner):
+                    inner.append((start, end, index))
         matches = []
-        for start, end, index in taken:
-            phrase, clitic = self._meta[index]
-            matches.append(PhraseMatch(start + len(clitic), end, phrase, clitic, self._values[phrase]))
+        for group, is_nested in ((taken, False), (inner, True)):
+            for start, end, index in group:
+                phrase, clitic = self._meta[index]
+                matches.append(PhraseMatch(start + len(clitic), end, phrase, clitic, self._values[phrase], is_nested))
+        matches.sort(key=lambda match: (match.start, match.nested))
         return matches

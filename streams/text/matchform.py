@@ -31,6 +31,8 @@ _ONE_TO_ONE: dict[str, str] = {
     # alef and hamza-on-alef forms
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا",
     "ى": "ي", "ة": "ه", "ی": "ي", "ک": "ك", "ۀ": "ه",
+    # hamza on its seats: one hamza ("لقائه" and "لقاءه" match the stem "لقاء")
+    "ئ": "ء", "ؤ": "ء",
     # punctuation
     "“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"', "″": '"',
     "‘": "'", "’": "'", "‚": "'", "‛": "'", "`": "'", "´": "'",
@@ -54,7 +56,7 @@ for _cp in range(0x00C0, 0x0250):
 _TABLE = str.maketrans(_ONE_TO_ONE)
 #: Characters frequent in news text are replaced with ``str.replace`` (a C scan each);
 #: the rest go through one regex substitution only when any of them occurs.
-_FREQUENT = tuple((c, _ONE_TO_ONE[c]) for c in "ةأإآٱىیک،؛؟“”«»‘’–—\n\t\r\u00a0")
+_FREQUENT = tuple((c, _ONE_TO_ONE[c]) for c in "ةأإآٱىئؤیک،؛؟“”«»‘’–—\n\t\r\u00a0")
 _RARE_RE = re.compile("[" + re.escape("".join(c for c in _ONE_TO_ONE if c not in dict(_FREQUENT))) + "]")
 
 

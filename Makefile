@@ -1,0 +1,35 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   create .venv, install Marsad, run the whole pipeline on the embedded broker
+#   make test   create .venv, install Marsad with its test tools, run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# camel-tools declares torch/transformers (~6 GB); Marsad uses only its offline text
+# utilities, so it is installed without its declared dependencies.
+CAMEL  := camel-tools==1.6.0
+
+.PHONY: install install-test demo test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --no-deps $(CAMEL)
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --no-deps $(CAMEL)
+
+demo: install
+	$(BIN)/marsad demo
+
+test: install-test
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/marsad bench
+
+clean:
+	rm -rf $(VENV) marsad-data schemas .pytest_cache
