@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 
 from models import EntitiesArticle, Entity, Mention, NormalisedArticle
+from streams.backends import Backends
 from streams.knowledge import Actor, AliasKind, load_knowledge
 from streams.knowledge.actors import Alias
 from streams.text.matchform import span_to_original
@@ -73,9 +74,32 @@ class _Hit:
     actor: int | None = None
 
 
-def extract_entities(article: NormalisedArticle) -> EntitiesArticle:
+def extract_entities(article: NormalisedArticle, backends: Backends | None = None) -> EntitiesArticle:
     """Attach the article's entities with their mentions (offsets into ``article.text``)."""
-    return EntitiesArticle.model_construct(**dict(article), entities=find_entities(article))
+    entities = find_entities(article)
+    for backend in backends.entities if backends else ():
+        entities = augment(entities, backend.entities(article))
+    return EntitiesArticle.model_construct(**dict(article), entities=entities)
+
+
+def augment(entities: list[Entity], extra: list[Entity]) -> list[Entity]:
+    """Add a backend's entities: mentions overlapping an existing mention are dropped."""
+    taken = [(m.start, m.end) for e in entities for m in e.mentions]
+    by_name = {e.canonical: e for e in entities}
+    for entity in extra:
+        fresh = [m for m in entity.mentions if all(m.end <= s or m.start >= e for s, e in taken)]
+        if not fresh:
+            continue
+        taken += [(m.start, m.end) for m in fresh]
+        if entity.canonical in by_name:
+            by_name[entity.canonical].mentions.extend(fresh)
+            by_name[entity.canonical].mentions.sort(key=lambda m: m.start)
+        else:
+            added = entity.model_copy(update={"mentions": fresh})
+            by_name[entity.canonical] = added
+            entities.append(added)
+    entities.sort(key=lambda e: e.mentions[0].start)
+    return entities
 
 
 def find_entities(article: NormalisedArticle) -> list[Entity]:

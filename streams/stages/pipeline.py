@@ -7,13 +7,14 @@ record published by a worker equals what offline processing gives for the same i
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 
 from models import EnrichedArticle, EntitiesArticle, EventsArticle, NormalisedArticle, RawArticle
 from models.base import Record
 from streams import __version__
+from streams.backends import Backends
 from streams.knowledge import load_knowledge
 from streams.stages.entities import extract_entities
 from streams.stages.events import code_events
@@ -28,6 +29,7 @@ class StageContext:
     pipeline_version: str
     max_chars: int = DEFAULT_MAX_CHARS
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    backends: Backends = field(default_factory=Backends)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,13 +44,17 @@ STAGES: dict[str, Stage] = {
     "normalise": Stage(
         "normalise", RawArticle, NormalisedArticle, lambda r, c: normalise(r, max_chars=c.max_chars)  # type: ignore[arg-type]
     ),
-    "entities": Stage("entities", NormalisedArticle, EntitiesArticle, lambda r, c: extract_entities(r)),  # type: ignore[arg-type]
+    "entities": Stage(
+        "entities", NormalisedArticle, EntitiesArticle, lambda r, c: extract_entities(r, c.backends)  # type: ignore[arg-type]
+    ),
     "events": Stage("events", EntitiesArticle, EventsArticle, lambda r, c: code_events(r)),  # type: ignore[arg-type]
     "stance": Stage(
         "stance",
         EventsArticle,
         EnrichedArticle,
-        lambda r, c: score_stance(r, pipeline_version=c.pipeline_version, processed_at=c.clock()),  # type: ignore[arg-type]
+        lambda r, c: score_stance(  # type: ignore[arg-type]
+            r, pipeline_version=c.pipeline_version, processed_at=c.clock(), backends=c.backends
+        ),
     ),
 }
 
@@ -59,8 +65,11 @@ def pipeline_version() -> str:
     return f"{__version__}+kb.{load_knowledge().fingerprint}"
 
 
-def default_context(max_chars: int = DEFAULT_MAX_CHARS) -> StageContext:
-    return StageContext(pipeline_version=pipeline_version(), max_chars=max_chars)
+def default_context(max_chars: int = DEFAULT_MAX_CHARS, backends: Backends | None = None) -> StageContext:
+    """The context workers and offline runs share; backends add to the version they publish."""
+    backends = backends or Backends()
+    version = pipeline_version() + "".join(f"+{name}" for name in backends.names)
+    return StageContext(pipeline_version=version, max_chars=max_chars, backends=backends)
 
 
 def run_stage(name: str, record: Record, context: StageContext) -> Record:

@@ -14,8 +14,10 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 from models import EnrichedArticle, EventsArticle, Stance, StanceCue
+from streams.backends import Backends
 from streams.knowledge import load_knowledge
 from streams.knowledge.lexicons import StanceLexicon
 from streams.text.matchform import span_to_original
@@ -32,14 +34,19 @@ class _Side:
     side: str  # "camp" or "rival"
 
 
-def score_stance(article: EventsArticle, *, pipeline_version: str, processed_at) -> EnrichedArticle:
+def score_stance(
+    article: EventsArticle, *, pipeline_version: str, processed_at: datetime, backends: Backends | None = None
+) -> EnrichedArticle:
     """Attach the stance and the publishing metadata: the record the pipeline publishes."""
     return EnrichedArticle.model_construct(
-        **dict(article), stance=find_stance(article), pipeline_version=pipeline_version, processed_at=processed_at
+        **dict(article),
+        stance=find_stance(article, backends),
+        pipeline_version=pipeline_version,
+        processed_at=processed_at,
     )
 
 
-def find_stance(article: EventsArticle) -> Stance:
+def find_stance(article: EventsArticle, backends: Backends | None = None) -> Stance:
     lexicon = load_knowledge().stance
     sides = _sides_by_sentence(article)
     seen: Counter[str] = Counter()
@@ -76,7 +83,12 @@ def find_stance(article: EventsArticle) -> Stance:
                 evidence.append(
                     StanceCue(text=article.text[start:end], start=start, end=end, cue=cue.kind, weight=round(weight, 4))
                 )
-    score = round(math.tanh(lexicon.squash * total), 3)
+    score = math.tanh(lexicon.squash * total)
+    model = backends.stance.score(article) if backends and backends.stance else None
+    if model is not None:
+        weight = backends.stance_weight  # type: ignore[union-attr]
+        score = (1 - weight) * score + weight * max(-1.0, min(1.0, model))
+    score = round(score, 3)
     if score >= lexicon.neutral_band:
         label = "supportive"
     elif score <= -lexicon.neutral_band:
