@@ -55,7 +55,7 @@ class Trigger:
     requires: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: built once, used as a cache key
 class TriggerLexicon:
     """Triggers in a phrase matcher, plus the modality, time and locative cues."""
 
@@ -161,6 +161,8 @@ class StanceLexicon:
     rival_factor: float
     quote_factor: float
     quote_openers: frozenset[str]
+    #: A quote opener as a whole word, with an optional و/ف in front.
+    quote_opener_re: re.Pattern[str]
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> StanceLexicon:
@@ -181,4 +183,9 @@ class StanceLexicon:
             rival_factor=spec.rival_factor,
             quote_factor=spec.quote_factor,
             quote_openers=frozenset(fold_phrase(word) for word in spec.quote_openers),
+            quote_opener_re=re.compile(
+                r"(?<!\w)[وف]?(?:"
+                + "|".join(sorted((re.escape(fold_phrase(w)) for w in spec.quote_openers), key=len, reverse=True))
+                + r")(?!\w)"
+            ),
         )

@@ -58,6 +58,9 @@ _STOP = frozenset(
     )
 )
 _WORD_RE = re.compile(r"\w+")
+_TITLE_RE = re.compile(r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, _TITLES), key=len, reverse=True)) + r")(?!\w)")
+_ANY_LATIN_CAPITAL = re.compile(r"[A-Z]")
+_LAST_WORD_RE = re.compile(r"(\w+)\W*$")
 _LATIN_NAME_RE = re.compile(r"(?<![\w])[A-Z][\w'’.-]*(?:[ -](?:[A-Z0-9][\w'’.-]*|of|de|al|el|and|&))*(?:[ -][A-Z0-9][\w'’.-]*)?")
 
 
@@ -200,8 +203,8 @@ def _resolve(article: NormalisedArticle, hits: list[_Hit], actors: list[Actor]) 
 def _preceding_word(article: NormalisedArticle, hit: _Hit) -> str:
     norm = article.sentences[hit.sentence].norm
     before = norm[: hit.start - len(hit.clitic)].rstrip(" ,\"'")
-    words = _WORD_RE.findall(before[-30:])
-    return words[-1] if words else ""
+    match = _LAST_WORD_RE.search(before[-30:])
+    return match.group(1) if match else ""
 
 
 def _place_or_country(article: NormalisedArticle, hit: _Hit) -> int:
@@ -305,25 +308,28 @@ def _unlinked(article: NormalisedArticle, covered: list[tuple[int, int]]) -> lis
             entity.mentions.append(mention)
 
     for sentence in article.sentences:
-        words = list(_WORD_RE.finditer(sentence.norm))
-        for number, word in enumerate(words):
-            if word.group() not in _TITLES:
-                continue
-            name_words = []
-            for follower in words[number + 1 : number + 4]:
+        norm = sentence.norm
+        for title in _TITLE_RE.finditer(norm):
+            name_words: list[re.Match[str]] = []
+            cursor = title.end()
+            for follower in _WORD_RE.finditer(norm, cursor, min(len(norm), cursor + 60)):
                 token = follower.group()
-                gap = sentence.norm[(name_words[-1] if name_words else word).end() : follower.start()]
-                if gap.strip() or token in _STOP or token in _TITLES or token.isdigit():
+                if norm[cursor : follower.start()].strip() or token in _STOP or token in _TITLES or token.isdigit():
                     break
                 if not name_words and (token.startswith("ال") or len(token) < 3):
                     break
                 name_words.append(follower)
+                cursor = follower.end()
+                if len(name_words) == 3:
+                    break
             if not name_words:
                 continue
             start, end = span_to_original(sentence.shifts, name_words[0].start(), name_words[-1].end())
             start, end = sentence.start + start, sentence.start + end
             add(article.text[start:end], start, end, "PER")
         original = article.text[sentence.start : sentence.end]
+        if not _ANY_LATIN_CAPITAL.search(original):
+            continue
         for latin in _LATIN_NAME_RE.finditer(original):
             surface = latin.group().rstrip(".-")
             if len(surface) < 3:

@@ -244,9 +244,12 @@ def _unique(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+_LAST_WORD_RE = re.compile(r"(\w+)\W*$")
+
+
 def _preceding_word(norm: str, position: int) -> str:
-    words = _WORD_RE.findall(norm[max(0, position - 25) : position])
-    return words[-1] if words else ""
+    match = _LAST_WORD_RE.search(norm, max(0, position - 25), position)
+    return match.group(1) if match else ""
 
 
 def _assign(
@@ -306,13 +309,23 @@ def _location(norm: str, trigger: int, participants: list[_Participant], lexicon
     return best[1] if best else None
 
 
+@lru_cache(maxsize=256)
+def _time_spans(norm: str, lexicon: TriggerLexicon) -> tuple[tuple[int, int], ...]:
+    return tuple(match.span() for match in lexicon.time_re.finditer(norm))
+
+
+@lru_cache(maxsize=256)
+def _modality_cues(norm: str, lexicon: TriggerLexicon) -> tuple[tuple[int, int, Modality], ...]:
+    return tuple((cue.start, cue.end, cue.values[0]) for cue in lexicon.modality.find(norm))
+
+
 def _time(article: EntitiesArticle, number: int, trigger: int, lexicon: TriggerLexicon) -> str | None:
     sentence = article.sentences[number]
     best: tuple[int, tuple[int, int]] | None = None
-    for match in lexicon.time_re.finditer(sentence.norm):
-        distance = abs(match.start() - trigger)
+    for span in _time_spans(sentence.norm, lexicon):
+        distance = abs(span[0] - trigger)
         if best is None or distance < best[0]:
-            best = (distance, match.span())
+            best = (distance, span)
     if best is None:
         return None
     start, end = span_to_original(sentence.shifts, *best[1])
@@ -320,13 +333,13 @@ def _time(article: EntitiesArticle, number: int, trigger: int, lexicon: TriggerL
 
 
 def _modality(norm: str, start: int, end: int, lexicon: TriggerLexicon, time: str | None, year: int | None) -> Modality:
-    cues = lexicon.modality.find(norm)
-    for cue in cues:
-        if cue.start >= end and cue.start - end <= _AFTER_CUE_WINDOW:
-            return cue.values[0]
-    before = [cue for cue in cues if cue.end <= start]
+    cues = _modality_cues(norm, lexicon)
+    for cue_start, _, modality in cues:
+        if cue_start >= end and cue_start - end <= _AFTER_CUE_WINDOW:
+            return modality
+    before = [modality for _, cue_end, modality in cues if cue_end <= start]
     if before:
-        return before[-1].values[0]
+        return before[-1]
     reference = year or 2025
     if any(int(y) < reference for y in _YEAR_RE.findall(norm)):
         return Modality.HISTORICAL

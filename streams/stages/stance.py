@@ -24,7 +24,7 @@ from streams.text.matchform import span_to_original
 
 CAMP = "haftar"
 _RIVAL_CAMPS = frozenset({"gnu"})
-_WORD_RE = re.compile(r"\w+")
+_QUOTE_RE = re.compile('"')
 _SPEECH_COMPLEMENT = re.compile(r"\b(?:ان|بان|انه|بانه|انها|بانها)\b|:")
 
 
@@ -139,15 +139,12 @@ def _sides_by_sentence(article: EventsArticle) -> dict[int, list[_Side]]:
 def _quoted_spans(norm: str, lexicon: StanceLexicon) -> list[tuple[int, int]]:
     """Spans of a sentence that report someone else's words."""
     spans: list[tuple[int, int]] = []
-    quotes = [index for index, char in enumerate(norm) if char == '"']
-    for opening, closing in zip(quotes[::2], quotes[1::2]):
-        spans.append((opening, closing + 1))
-    for word in _WORD_RE.finditer(norm):
-        token = word.group()
-        bare = token[1:] if token[:1] in ("و", "ف") and token[1:] in lexicon.quote_openers else token
-        if bare in lexicon.quote_openers:
-            complement = _SPEECH_COMPLEMENT.search(norm, word.end(), word.end() + 80)
-            if complement:
-                spans.append((complement.end(), len(norm)))
-                break
+    if '"' in norm:
+        quotes = [match.start() for match in _QUOTE_RE.finditer(norm)]
+        spans += [(opening, closing + 1) for opening, closing in zip(quotes[::2], quotes[1::2])]
+    opener = lexicon.quote_opener_re.search(norm)
+    if opener:
+        complement = _SPEECH_COMPLEMENT.search(norm, opener.end(), opener.end() + 80)
+        if complement:
+            spans.append((complement.end(), len(norm)))
     return spans

@@ -35,10 +35,6 @@ class PhraseMatch(Generic[T]):
     nested: bool = False
 
 
-def _is_word_char(char: str) -> bool:
-    return char.isalnum()
-
-
 class PhraseMatcher(Generic[T]):
     """Find lexicon phrases in folded text. Several values may share one phrase."""
 
@@ -87,31 +83,37 @@ class PhraseMatcher(Generic[T]):
         if self._automaton is None:
             return []
         size = len(text)
+        is_open = self._is_open
         candidates: list[tuple[int, int, int]] = []
         for index, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
-            if start > 0 and _is_word_char(text[start - 1]):
+            if start > 0 and text[start - 1].isalnum():
                 continue
-            if end < size and _is_word_char(text[end]) and not self._is_open(index):
+            if end < size and text[end].isalnum() and not is_open(index):
                 continue
             candidates.append((start, end, index))
         if not candidates:
             return []
         candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
+        occupied = bytearray(size)
         taken: list[tuple[int, int, int]] = []
-        for start, end, index in candidates:
-            if all(end <= other_start or start >= other_end for other_start, other_end, _ in taken):
-                taken.append((start, end, index))
+        rest: list[tuple[int, int, int]] = []
+        for candidate in candidates:
+            start, end, _ = candidate
+            if occupied.find(1, start, end) == -1:
+                occupied[start:end] = b"\x01" * (end - start)
+                taken.append(candidate)
+            else:
+                rest.append(candidate)
         inner: list[tuple[int, int, int]] = []
-        if nested:
-            chosen = set(taken)
-            for start, end, index in candidates:
-                if (start, end, index) in chosen:
+        if nested and rest:
+            inside = bytearray(size)
+            for candidate in rest:
+                start, end, _ = candidate
+                if inside.find(1, start, end) != -1:
                     continue
-                parent = next(((s, e) for s, e, _ in taken if s <= start and end <= e and (s, e) != (start, end)), None)
-                if parent is None:
-                    continue
-                if all(end <= other_start or start >= other_end for other_start, other_end, _ in inner):
-                    inner.append((start, end, index))
+                if any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in taken):
+                    inside[start:end] = b"\x01" * (end - start)
+                    inner.append(candidate)
         matches = []
         for group, is_nested in ((taken, False), (inner, True)):
             for start, end, index in group:

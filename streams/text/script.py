@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import re
 
-_ARABIC_LETTER = re.compile(r"[\u0621-\u063a\u0641-\u064a\u0671-\u06d3\u06fa-\u06ff]")
+_ARABIC_LETTER = re.compile(r"[\u0621-\u063a\u0641-\u064a\u0671-\u06d3\u06fa-\u06ff]+")
 _PERSIAN_URDU = re.compile(r"[پچژگکیٹڈںے]")
-_LETTER = re.compile(r"[^\W\d_]")
+_LETTER = re.compile(r"[^\W\d_]+")
+#: Enough text to tell the language; longer articles are judged on their beginning.
+_SAMPLE = 4000
+
+
+def _count(pattern: re.Pattern[str], text: str) -> int:
+    return len("".join(pattern.findall(text)))
 
 #: Below this many letters a text is too short to be an article.
 MIN_LETTERS = 20
@@ -18,10 +24,11 @@ MIN_LETTERS = 20
 
 def detect_language(text: str) -> str:
     """``ar``, ``fa`` (Persian/Urdu script), ``und`` (too little text) or ``other``."""
-    letters = len(_LETTER.findall(text))
+    text = text[:_SAMPLE]
+    letters = _count(_LETTER, text)
     if letters < MIN_LETTERS:
         return "und"
-    arabic = len(_ARABIC_LETTER.findall(text))
+    arabic = _count(_ARABIC_LETTER, text)
     if arabic / letters < 0.5:
         return "other"
     if len(_PERSIAN_URDU.findall(text)) > 0.02 * arabic:
