@@ -8,9 +8,9 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from streams.knowledge.files import load_yaml
 from streams.knowledge.actors import Actor, ActorIndex
 from streams.knowledge.lexicons import StanceLexicon, TriggerLexicon
 
@@ -29,7 +29,7 @@ class Knowledge:
 
 def _read(name: str) -> tuple[Any, bytes]:
     data = files("streams.knowledge").joinpath(name).read_bytes()
-    return yaml.safe_load(data), data
+    return load_yaml(data), data
 
 
 @lru_cache(maxsize=1)
@@ -41,7 +41,7 @@ def load_knowledge() -> Knowledge:
     for path in sorted((p for p in actor_dir.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name):
         raw = path.read_bytes()
         digest.update(raw)
-        for position, entry in enumerate(yaml.safe_load(raw) or []):
+        for position, entry in enumerate(load_yaml(raw) or []):
             try:
                 actors.append(Actor.model_validate(entry))
             except ValidationError as error:

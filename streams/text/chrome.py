@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
-import yaml
+from streams.knowledge.files import load_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,7 @@ class ChromeSpan:
 @lru_cache(maxsize=1)
 def chrome_patterns() -> tuple[ChromePattern, ...]:
     """Load and compile the pattern list once per process."""
-    raw = yaml.safe_load(files("streams.knowledge").joinpath("chrome.yaml").read_text("utf-8"))
+    raw = load_yaml(files("streams.knowledge").joinpath("chrome.yaml").read_text("utf-8"))
     patterns = []
     for entry in raw:
         scope = entry["scope"]
