@@ -270,6 +270,8 @@ def _assign(
         destinations = [
             p for p in participants if p.start >= end and (p.country or p.place) and _preceding_word(norm, p.start) in _TO
         ]
+    if trigger.host:
+        return _host_roles(start, end, agents, destinations)
     before = [p for p in agents if p.end <= start and start - p.end <= _SUBJECT_WINDOW and p not in destinations]
     after = [p for p in agents if p.start >= end and p not in destinations]
     before_agents = [p for p in before if p.agent]
@@ -290,10 +292,34 @@ def _assign(
     if subject is None:
         return [], visited
     others = [p.canonical for p in rest[:4] if p.canonical != subject.canonical]
-    if trigger.host and others:
-        return [others[0]], [subject.canonical]
     targets = _unique(visited + others)
     return [subject.canonical], [t for t in targets if t != subject.canonical]
+
+
+def _host_roles(
+    start: int, end: int, agents: list[_Participant], destinations: list[_Participant]
+) -> tuple[list[str], list[str]]:
+    """Receptions: the guest is the actor, the host the target.
+
+    Arabic news puts the host right after the verb ("استقبل الرئيس X الوزير Y",
+    "استقبله المشير حفتر"): the guest is the next participant, or, with an object pronoun,
+    the person or body named before the verb. Without anyone after the verb, the host
+    is named before it.
+    """
+    after = [p for p in agents if p.start >= end and p not in destinations and p.start - end <= _SUBJECT_WINDOW]
+    before = [p for p in agents if p.end <= start and p.agent]
+    after_agents = [p for p in after if p.agent]
+    if after_agents:
+        host = after_agents[0]
+        guests = [p for p in after if p.start > host.start and p.canonical != host.canonical]
+        guest = guests[0] if guests else (before[-1] if before else None)
+    elif before:
+        host, guest = before[-1], (after[0] if after else None)
+    else:
+        return [], []
+    if guest is None or guest.canonical == host.canonical:
+        return [host.canonical], []
+    return [guest.canonical], [host.canonical]
 
 
 def _location(norm: str, trigger: int, participants: list[_Participant], lexicon: TriggerLexicon) -> str | None:
