@@ -19,7 +19,10 @@ def create_app(settings: Settings, stages: Sequence[str]) -> faust.App:
     one cluster: both groups would consume the same input topics.
     """
     from streams.agents import register_agents
+    from streams.kafka import apply_broker_compat
     from streams.web import register_web
+
+    apply_broker_compat()
 
     group = stages[0] if len(stages) == 1 else "all"
     settings.data_dir.mkdir(parents=True, exist_ok=True)

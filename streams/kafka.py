@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 from collections.abc import AsyncIterator
 from typing import Any
@@ -10,9 +11,41 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.protocol.group import LeaveGroupRequest
 
 from streams.settings import Settings
 from streams.topics import ALL_TOPICS
+
+log = logging.getLogger(__name__)
+
+
+def apply_broker_compat() -> None:
+    """Make aiokafka leave its group on close when the broker numbers generations from 0.
+
+    aiokafka sends LeaveGroup only for ``generation > 0``: Kafka's first generation is 1,
+    Tansu's is 0. Without the LeaveGroup a stopped worker stays a member of its group on
+    Tansu (it does not expire idle members either), so its partitions would go unserved
+    until some other member joins. ``generation >= 0`` is the same test on Kafka (a member
+    that never joined, or was reset, has generation -1). Idempotent.
+    """
+    from aiokafka.consumer.group_coordinator import GroupCoordinator
+
+    if getattr(GroupCoordinator, "_marsad_compat", False):
+        return
+
+    async def _maybe_leave_group(self: GroupCoordinator) -> None:
+        if self.generation >= 0 and self.member_id and self._group_instance_id is None:
+            request = LeaveGroupRequest(self.group_id, self.member_id)
+            try:
+                await self._send_req(request)
+            except KafkaError as err:
+                log.error("LeaveGroup request failed: %s", err)
+            else:
+                log.info("LeaveGroup request succeeded")
+        self.reset_generation()
+
+    GroupCoordinator._maybe_leave_group = _maybe_leave_group  # type: ignore[method-assign]
+    GroupCoordinator._marsad_compat = True  # type: ignore[attr-defined]
 
 
 def client_options(settings: Settings) -> dict[str, Any]:
