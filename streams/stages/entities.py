@@ -180,6 +180,7 @@ def _resolve(article: NormalisedArticle, hits: list[_Hit], actors: list[Actor]) 
             hit.actor = None  # two actors share a full name: settled with the family names
     full = [(hit.sentence, hit.start, hit.actor) for hit in hits if hit.actor is not None]
     named_actors = {actor for _, _, actor in full}
+    bindings = _role_bindings(article, hits, actors)
 
     for position, hit in enumerate(hits):
         if hit.actor is not None:
@@ -189,7 +190,8 @@ def _resolve(article: NormalisedArticle, hits: list[_Hit], actors: list[Actor]) 
             following = next((h for h in hits[position + 1 :] if not h.nested), None)
             if following is not None and _name_follows(article, hit, following, actors):
                 continue  # "وزير الدفاع التركي يشار غولر": the name carries the mention
-            hit.actor = next(alias.actor for alias in hit.aliases if alias.kind == AliasKind.ROLE)
+            phrase = _phrase(article, hit)
+            hit.actor = bindings.get(phrase, next(alias.actor for alias in hit.aliases if alias.kind == AliasKind.ROLE))
             continue
         candidates = [alias.actor for alias in hit.aliases if alias.kind in (AliasKind.SHORT, AliasKind.NAME)]
         if candidates:
@@ -198,6 +200,27 @@ def _resolve(article: NormalisedArticle, hits: list[_Hit], actors: list[Actor]) 
         given = [alias.actor for alias in hit.aliases if alias.kind == AliasKind.GIVEN]
         if given:
             hit.actor = _given_name(article, hits, position, given, named_actors, actors)
+
+
+def _phrase(article: NormalisedArticle, hit: _Hit) -> str:
+    return article.sentences[hit.sentence].norm[hit.start : hit.end]
+
+
+def _role_bindings(article: NormalisedArticle, hits: list[_Hit], actors: list[Actor]) -> dict[str, int]:
+    """Role phrases the article itself binds to a name ("وزير الدفاع التركي، خلوصي أكار").
+
+    The knowledge base knows a role's current holder; an article about another year names
+    its own, and its bare uses of the role then mean that person.
+    """
+    bindings: dict[str, int] = {}
+    top = [hit for hit in hits if not hit.nested]
+    for position, hit in enumerate(top[:-1]):
+        if any(alias.kind == AliasKind.ROLE for alias in hit.aliases):
+            following = top[position + 1]
+            names = [a.actor for a in following.aliases if a.kind == AliasKind.NAME and actors[a.actor].type == "PER"]
+            if names and _name_follows(article, hit, following, actors):
+                bindings.setdefault(_phrase(article, hit), names[0])
+    return bindings
 
 
 def _preceding_word(article: NormalisedArticle, hit: _Hit) -> str:

@@ -85,13 +85,16 @@ def _without(text: str, chrome: list[ChromeSpan]) -> str:
 
 def _content_lines(text: str, chrome: list[ChromeSpan]) -> list[tuple[int, int]]:
     """Non-empty lines with page chrome cut away, as trimmed ``(start, end)`` spans."""
-    cuts = {span.start: span.end for span in chrome}
     lines: list[tuple[int, int]] = []
     for line in _LINE_RE.finditer(text):
         start, end = line.span()
-        for cut_start in cuts:
-            if start <= cut_start < end:
-                end = min(end, cut_start)
+        for span in chrome:
+            if span.end <= start or span.start >= end:
+                continue
+            if text[start : span.start].strip():
+                end = min(end, span.start)  # chrome ends the line
+            else:
+                start = max(start, span.end)  # chrome leads the line (a dateline), or is all of it
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():

@@ -13,7 +13,7 @@ from streams.knowledge.files import load_yaml
 @dataclass(frozen=True, slots=True)
 class ChromePattern:
     name: str
-    scope: str  # "line": the whole line; "tail": the end of a line
+    scope: str  # "line": the whole line; "tail": the end of a line; "head": its start
     regex: re.Pattern[str]
 
 
@@ -33,7 +33,7 @@ def chrome_patterns() -> tuple[ChromePattern, ...]:
     patterns = []
     for entry in raw:
         scope = entry["scope"]
-        if scope not in ("line", "tail"):
+        if scope not in ("line", "tail", "head"):
             raise ValueError(f"chrome pattern {entry['name']!r}: unknown scope {scope!r}")
         body = entry["pattern"]
         regex = re.compile(f"(?:{body})\\s*$" if scope == "tail" else f"(?:{body})", re.IGNORECASE)
@@ -46,20 +46,38 @@ _LINE_RE = re.compile(r"[^\n]+")
 _MAX_CHROME_LINE = 160
 
 
+#: A repeated line this short is a repeated headline or label, not prose.
+_MAX_REPEATED_WORDS = 25
+
+
 def find_chrome(text: str) -> list[ChromeSpan]:
-    """Spans of page chrome in ``text``, line by line, in text order."""
+    """Spans of page chrome in ``text``, line by line, in text order.
+
+    Besides the pattern list, a short line that repeats an earlier line word for word
+    (pages often print the headline twice) is chrome too (``repeated_line``).
+    """
     spans: list[ChromeSpan] = []
     patterns = chrome_patterns()
+    seen: set[str] = set()
     for line in _LINE_RE.finditer(text):
         content = line.group()
         stripped = content.strip()
         if not stripped:
             continue
         lead = line.start() + (len(content) - len(content.lstrip()))
+        if stripped in seen and len(stripped.split()) <= _MAX_REPEATED_WORDS:
+            spans.append(ChromeSpan(lead, lead + len(stripped), "repeated_line"))
+            continue
+        seen.add(stripped)
         for pattern in patterns:
             if pattern.scope == "line":
                 if len(stripped) <= _MAX_CHROME_LINE and pattern.regex.fullmatch(stripped):
                     spans.append(ChromeSpan(lead, lead + len(stripped), pattern.name))
+                    break
+            elif pattern.scope == "head":
+                found = pattern.regex.match(stripped)
+                if found and found.end() < len(stripped):
+                    spans.append(ChromeSpan(lead, lead + found.end(), pattern.name))
                     break
             else:
                 found = pattern.regex.search(stripped)
