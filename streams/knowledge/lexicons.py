@@ -136,6 +136,7 @@ class _StanceSpec(BaseModel):
     distancing_window: int = Field(ge=0)
     rival_factor: float = Field(ge=0, le=1)
     quote_factor: float = Field(ge=0, le=1)
+    indirect_factor: float = Field(ge=0, le=1)
     naming: list[_CueSpec]
     distancing: list[_CueSpec]
     framing: list[_CueSpec]
@@ -160,6 +161,7 @@ class StanceLexicon:
     distancing_window: int
     rival_factor: float
     quote_factor: float
+    indirect_factor: float
     quote_openers: frozenset[str]
     #: A quote opener as a whole word, with an optional و/ف in front.
     quote_opener_re: re.Pattern[str]
@@ -182,6 +184,7 @@ class StanceLexicon:
             distancing_window=spec.distancing_window,
             rival_factor=spec.rival_factor,
             quote_factor=spec.quote_factor,
+            indirect_factor=spec.indirect_factor,
             quote_openers=frozenset(fold_phrase(word) for word in spec.quote_openers),
             quote_opener_re=re.compile(
                 r"(?<!\w)[وف]?(?:"

@@ -4,8 +4,8 @@ Cues come from ``knowledge/stance.yaml``: how the article names the camp, distan
 markers next to a camp name, and evaluative framing in sentences about the camp (or,
 with the opposite sign, about its rivals). Each counted cue is returned with its offsets
 and the weight it contributed; the score is ``tanh(squash × Σ weights)``. What a source is
-quoted saying (inside quotation marks, or after "قال … إن") is not the article's voice and
-counts only ``quote_factor`` of its weight.
+quoted saying in quotation marks is not the article's voice (``quote_factor``); indirect
+speech ("قال … إن") is the writer's paraphrase, its framing discounted (``indirect_factor``).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def find_stance(article: EventsArticle, backends: Backends | None = None) -> Sta
             if cue.kind in ("camp", "rival")
         ]
         sentence_sides = sides.get(number, []) + markers
-        quoted = _quoted_spans(norm, lexicon)
+        direct, indirect = _quoted_spans(norm, lexicon)
         for match in matches:
             for cue in match.values:
                 if cue.kind in ("camp", "rival"):
@@ -70,10 +70,12 @@ def find_stance(article: EventsArticle, backends: Backends | None = None) -> Sta
                 weight = _weight(cue.kind, cue.weight, match.start, match.end, sentence_sides, lexicon)
                 if weight == 0.0:
                     continue
-                if any(start <= match.start < end for start, end in quoted):
+                if any(start <= match.start < end for start, end in direct):
                     weight *= lexicon.quote_factor
-                    if weight == 0.0:
-                        continue
+                elif cue.kind == "framing" and any(start <= match.start < end for start, end in indirect):
+                    weight *= lexicon.indirect_factor
+                if weight == 0.0:
+                    continue
                 seen[cue.phrase] += 1
                 if lexicon.decay:
                     weight /= seen[cue.phrase]
@@ -103,8 +105,11 @@ def _weight(kind: str, weight: float, start: int, end: int, sides: list[_Side], 
     if kind == "naming":
         return weight
     if kind == "distancing":
-        near = [s for s in sides if s.side == "camp" and abs(s.position - start) <= lexicon.distancing_window]
-        return weight if near else 0.0
+        near = [s for s in sides if abs(s.position - start) <= lexicon.distancing_window]
+        if not near:
+            return 0.0
+        nearest = min(near, key=lambda s: abs(s.position - start))
+        return weight if nearest.side == "camp" else -weight * lexicon.rival_factor
     if not sides:
         return 0.0
     nearest = min(sides, key=lambda s: min(abs(s.position - start), abs(s.position - end)))
@@ -136,15 +141,16 @@ def _sides_by_sentence(article: EventsArticle) -> dict[int, list[_Side]]:
     return result
 
 
-def _quoted_spans(norm: str, lexicon: StanceLexicon) -> list[tuple[int, int]]:
-    """Spans of a sentence that report someone else's words."""
-    spans: list[tuple[int, int]] = []
+def _quoted_spans(norm: str, lexicon: StanceLexicon) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Spans of a sentence in quotation marks, and the clause of indirect speech if any."""
+    direct: list[tuple[int, int]] = []
     if '"' in norm:
         quotes = [match.start() for match in _QUOTE_RE.finditer(norm)]
-        spans += [(opening, closing + 1) for opening, closing in zip(quotes[::2], quotes[1::2])]
+        direct = [(opening, closing + 1) for opening, closing in zip(quotes[::2], quotes[1::2])]
+    indirect: list[tuple[int, int]] = []
     opener = lexicon.quote_opener_re.search(norm)
     if opener:
         complement = _SPEECH_COMPLEMENT.search(norm, opener.end(), opener.end() + 80)
         if complement:
-            spans.append((complement.end(), len(norm)))
-    return spans
+            indirect.append((complement.end(), len(norm)))
+    return direct, indirect
