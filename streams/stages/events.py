@@ -18,7 +18,7 @@ not agents):
   dates it to an earlier year or a past month, else ``asserted``.
 
 Repeats of an event (same type, a shared participant, the same modality or one of them
-asserted) merge into the first.
+asserted) merge into the first; a maritime accord is one affair per article.
 """
 
 from __future__ import annotations
@@ -376,14 +376,29 @@ def _modality(norm: str, start: int, end: int, lexicon: TriggerLexicon, time: st
     return Modality.ASSERTED
 
 
+#: Types an article almost always discusses as one affair (the maritime accord): their
+#: mentions merge whatever their participants and modality.
+_ONE_AFFAIR = frozenset({EventType.MARITIME_BOUNDARY})
+
+
 def _merge(events: list[Event]) -> list[Event]:
-    """Fold repeats of an event into the first (see the module docstring)."""
+    """Fold repeats of an event into the first (see the module docstring).
+
+    A meeting needs two parties: one left without a target is dropped.
+    """
     merged: list[Event] = []
     for event in events:
+        if event.type == EventType.MEETING and not event.targets:
+            continue
         people = set(event.actors) | set(event.targets)
         for kept in merged:
+            if kept.type != event.type:
+                continue
+            if kept.type in _ONE_AFFAIR:
+                kept.targets = _unique(kept.targets + [p for p in event.actors + event.targets if p not in kept.actors])
+                break
             compatible = kept.modality == event.modality or Modality.ASSERTED in (kept.modality, event.modality)
-            if kept.type == event.type and compatible and people & (set(kept.actors) | set(kept.targets)):
+            if compatible and people & (set(kept.actors) | set(kept.targets)):
                 kept.location = kept.location or event.location
                 kept.time = kept.time or event.time
                 break
