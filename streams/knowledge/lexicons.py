@@ -79,25 +79,26 @@ class TriggerLexicon:
                 trigger = raw_trigger if isinstance(raw_trigger, _TriggerSpec) else _TriggerSpec(phrase=raw_trigger)
                 text = trigger.phrase
                 is_open = text.endswith("*")
-                phrase = fold_phrase(text.rstrip("*"))
+                stem = text.rstrip("*")
+                phrase = fold_phrase(stem)
+                phrases = [phrase]
                 if is_open:
                     open_phrases.add(phrase)
-                entries.append(
-                    (
-                        phrase,
-                        Trigger(
-                            type=event_type,
-                            phrase=phrase,
-                            cameo=trigger.cameo or spec.cameo,
-                            plover_event="REJECT" if trigger.negative else spec.plover.event,
-                            plover_mode=trigger.mode or spec.plover.mode,
-                            context=tuple(spec.plover.context),
-                            host=trigger.host,
-                            negative=trigger.negative,
-                            requires=tuple(fold_phrase(word) for word in trigger.requires),
-                        ),
-                    )
+                    if stem.endswith("ة"):  # زيارة* also matches زيارته، زيارتها، زيارات
+                        phrases.append(phrase[:-1] + "ت")
+                        open_phrases.add(phrases[-1])
+                coded = Trigger(
+                    type=event_type,
+                    phrase=phrase,
+                    cameo=trigger.cameo or spec.cameo,
+                    plover_event="REJECT" if trigger.negative else spec.plover.event,
+                    plover_mode=trigger.mode or spec.plover.mode,
+                    context=tuple(spec.plover.context),
+                    host=trigger.host,
+                    negative=trigger.negative,
+                    requires=tuple(fold_phrase(word) for word in trigger.requires),
                 )
+                entries += [(variant, coded) for variant in phrases]
         modality_entries = [
             (fold_phrase(cue), Modality(name)) for name, cues in data["modality"].items() for cue in cues
         ]

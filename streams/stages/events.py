@@ -182,7 +182,12 @@ def _participants_by_sentence(article: EntitiesArticle, roles: _Roles) -> dict[i
                 _Participant(canonical, folded_start, folded_end, kind == "LOC" and not country, country, kind in ("PER", "ORG"))
             )
         participants.sort(key=lambda p: p.start)
-        result[number] = participants
+        # "الرئيس التركي رجب طيب أردوغان": a demonym right before a name describes the person
+        result[number] = [
+            p
+            for i, p in enumerate(participants)
+            if not (p.country and i + 1 < len(participants) and participants[i + 1].agent and 0 <= participants[i + 1].start - p.end <= 2)
+        ]
     return result
 
 

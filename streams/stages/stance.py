@@ -5,7 +5,7 @@ markers next to a camp name, and evaluative framing in sentences about the camp 
 with the opposite sign, about its rivals). Each counted cue is returned with its offsets
 and the weight it contributed; the score is ``tanh(squash × Σ weights)``. What a source is
 quoted saying in quotation marks is not the article's voice (``quote_factor``); indirect
-speech ("قال … إن") is the writer's paraphrase, its framing discounted (``indirect_factor``).
+speech ("قال … إن") reports a source in the writer's paraphrase (``indirect_factor``).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def find_stance(article: EventsArticle, backends: Backends | None = None) -> Sta
                     continue
                 if any(start <= match.start < end for start, end in direct):
                     weight *= lexicon.quote_factor
-                elif cue.kind == "framing" and any(start <= match.start < end for start, end in indirect):
+                elif any(start <= match.start < end for start, end in indirect):
                     weight *= lexicon.indirect_factor
                 if weight == 0.0:
                     continue

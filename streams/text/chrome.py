@@ -46,6 +46,11 @@ _LINE_RE = re.compile(r"[^\n]+")
 _MAX_CHROME_LINE = 160
 
 
+def _reads_as_prose(line: str) -> bool:
+    """A sentence of several words closed by a full stop is article prose, never chrome."""
+    return line.endswith((".", "؟", "!")) and len(line.split()) > 6
+
+
 #: A repeated line this short is a repeated headline or label, not prose.
 _MAX_REPEATED_WORDS = 25
 
@@ -71,6 +76,8 @@ def find_chrome(text: str) -> list[ChromeSpan]:
         seen.add(stripped)
         for pattern in patterns:
             if pattern.scope == "line":
+                if _reads_as_prose(stripped):
+                    continue
                 if len(stripped) <= _MAX_CHROME_LINE and pattern.regex.fullmatch(stripped):
                     spans.append(ChromeSpan(lead, lead + len(stripped), pattern.name))
                     break

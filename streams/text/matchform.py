@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from camel_tools.utils.charsets import AR_DIAC_CHARSET
@@ -25,7 +26,8 @@ _DROPPED = (
     + "\u0610-\u061a\u0653-\u065f\u06d6-\u06ed"
     + "\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad"
 )
-_DROP_RE = re.compile(f"[{_DROPPED}]+| ( +)")
+#: Dropped marks go; of a run of spaces (with dropped marks among them) the first stays.
+_DROP_RE = re.compile(f" ((?:[{_DROPPED}]| )+)|[{_DROPPED}]+")
 
 _ONE_TO_ONE: dict[str, str] = {
     # alef and hamza-on-alef forms
@@ -137,13 +139,24 @@ def _drop(mapped: str) -> Folded:
 _DROPPED_SET = frozenset(c for c in map(chr, range(0x10000)) if _DROP_RE.fullmatch(c))
 
 
+def _clusters(text: str) -> Iterator[tuple[int, str]]:
+    """Each base character with the combining marks that follow it, and its offset."""
+    start = 0
+    for index in range(1, len(text) + 1):
+        if index == len(text) or not unicodedata.combining(text[index]):
+            yield start, text[start:index]
+            start = index
+
+
 def _fold_slow(text: str) -> Folded:
-    """Per-character path for text that is not NFKC (ligatures, presentation forms)."""
+    """Cluster-by-cluster path for text that is not NFKC (ligatures, decomposed accents)."""
     chars: list[str] = []
     origins: list[int] = []
-    for index, char in enumerate(text):
-        for folded_char in unicodedata.normalize("NFKC", char).translate(_TABLE).lower():
-            if folded_char in _DROPPED_SET or (folded_char == " " and chars and chars[-1] == " "):
+    for index, cluster in _clusters(text):
+        for folded_char in unicodedata.normalize("NFKC", cluster).translate(_TABLE).lower():
+            if folded_char in _DROPPED_SET or unicodedata.combining(folded_char):
+                continue
+            if folded_char == " " and chars and chars[-1] == " ":
                 continue
             chars.append(folded_char)
             origins.append(index)

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 
 #: A sentence ends at . ! ? ؟ … (and any closing quotes or brackets right after them)
-#: followed by white space, or at a line break. "2.5" and "..", mid-line, do not end one.
-_END_RE = re.compile(r"(?<!\d)(?:[.!?؟…]+|\.\.)[\"”’»)\]]*(?=\s)|\n")
+#: followed by white space, or at a line break; "2.5" has no space after its point.
+_END_RE = re.compile(r"(?:[.!?؟…]+)[\"”’»)\]]*(?=\s)|\n")
 _SPACE = " \t\r\n\u00a0\u200f\u200e"
 
 

@@ -1,0 +1,96 @@
+"""The four stages chained: the offline path, and the published record's JSON contract."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from models import SCHEMA_VERSION, EnrichedArticle, EntitiesArticle, EventsArticle, NormalisedArticle, RawArticle
+from streams.sources import read_text_article
+from streams.stages.pipeline import STAGES, StageContext, default_context, pipeline_version, process_article, run_stage
+
+FIXED = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def _keys(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()
+
+
+@pytest.fixture(scope="module")
+def enriched_seeds(seed_paths: list[Path]) -> list[EnrichedArticle]:
+    return [process_article(read_text_article(path)) for path in seed_paths]
+
+
+def test_each_seed_gives_an_enriched_article(enriched_seeds: list[EnrichedArticle], seed_paths: list[Path]) -> None:
+    assert len(enriched_seeds) == len(seed_paths)
+    for record, path in zip(enriched_seeds, seed_paths):
+        assert isinstance(record, EnrichedArticle)
+        assert record.source.file == path.name
+        assert record.schema_version == SCHEMA_VERSION
+        assert record.pipeline_version == pipeline_version()
+        assert record.entities and record.events and record.sentences
+        assert record.stance.label in {"supportive", "neutral", "critical"}
+
+
+def test_seed_records_round_trip_through_json(enriched_seeds: list[EnrichedArticle]) -> None:
+    for record in enriched_seeds:
+        data = record.to_json()
+        back = EnrichedArticle.from_json(data)
+        assert back == record
+        assert back.to_json() == data
+
+
+def test_seed_json_has_no_faust_metadata_and_keeps_the_contract(enriched_seeds: list[EnrichedArticle]) -> None:
+    for record in enriched_seeds:
+        document = orjson.loads(record.to_json())
+        assert not any(key.startswith("__faust") for key in _keys(document))
+        for key in ("id", "source", "entities", "events", "stance", "schema_version", "pipeline_version"):
+            assert key in document
+        for entity in document["entities"]:
+            assert {"canonical", "type", "camp", "mentions"} <= set(entity)
+            assert all({"text", "start", "end"} <= set(m) for m in entity["mentions"])
+        for event in document["events"]:
+            assert {"type", "actors", "targets", "location", "modality", "cameo", "evidence"} <= set(event)
+        assert {"label", "score", "evidence"} <= set(document["stance"])
+
+
+def test_the_record_validates_strictly(enriched_seeds: list[EnrichedArticle]) -> None:
+    # the stages build records with model_construct: the output must still be a valid record
+    for record in enriched_seeds:
+        EnrichedArticle.model_validate(record.model_dump())
+
+
+def test_processing_is_deterministic(seed_paths: list[Path]) -> None:
+    context = StageContext(pipeline_version="test", clock=lambda: FIXED)
+    first = process_article(read_text_article(seed_paths[0]), context)
+    second = process_article(read_text_article(seed_paths[0]), context)
+    assert first.to_json() == second.to_json()
+    assert first.processed_at == FIXED and first.pipeline_version == "test"
+
+
+def test_stage_by_stage_equals_process_article() -> None:
+    context = StageContext(pipeline_version="test", clock=lambda: FIXED)
+    raw = RawArticle(text="التقى صدام حفتر وزير الدفاع التركي يشار غولر في أنقرة يوم الجمعة لبحث التعاون العسكري.")
+    record = raw
+    expected_types = [NormalisedArticle, EntitiesArticle, EventsArticle, EnrichedArticle]
+    for name, expected in zip(STAGES, expected_types):
+        stage = STAGES[name]
+        # each stage's output travels as JSON to the next
+        record = stage.input.from_json(record.to_json())
+        record = run_stage(name, record, context)
+        assert type(record) is expected is stage.output
+    assert record.to_json() == process_article(raw, context).to_json()
+
+
+def test_pipeline_version_names_the_knowledge() -> None:
+    version = pipeline_version()
+    assert "+kb." in version
+    assert default_context().pipeline_version == version

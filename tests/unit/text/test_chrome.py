@@ -1,0 +1,93 @@
+"""Page chrome: the documented patterns remove page furniture and leave news prose alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from streams.text.chrome import chrome_patterns, find_chrome
+
+
+def _removed(text: str) -> list[str]:
+    return [text[span.start : span.end] for span in find_chrome(text)]
+
+
+def test_patterns_load_with_known_scopes() -> None:
+    patterns = chrome_patterns()
+    assert len(patterns) >= 5
+    assert all(p.name and p.regex.pattern for p in patterns)
+    assert len({p.name for p in patterns}) == len(patterns)
+
+
+@pytest.mark.parametrize(
+    ("line", "pattern"),
+    [
+        ("زر الذهاب إلى الأعلى", "back_to_top"),
+        ("مناقشة حول هذا post", "discussion_footer"),
+        ("اقرأ أيضا: وفد عسكري تركي يصل إلى بنغازي", "read_also"),
+        ("اقرأ أيضاً - مباحثات ليبية تركية في أنقرة", "read_also"),
+        ("شارك هذا المقال على فيسبوك", "share"),
+        ("فيسبوك تويتر واتساب تلغرام", "share"),
+        ("تابعونا على تلغرام", "follow_us"),
+        ("المصدر: وكالة الأنباء الليبية", "source_line"),
+        ("جميع الحقوق محفوظة © 2025", "rights"),
+    ],
+)
+def test_documented_chrome_lines_are_found_whole(line: str, pattern: str) -> None:
+    text = f"وصل الوفد التركي إلى بنغازي صباح اليوم.\n  {line}  \nوبدأ المحادثات مع القيادة."
+    spans = find_chrome(text)
+    assert len(spans) == 1
+    span = spans[0]
+    assert span.pattern == pattern
+    assert text[span.start : span.end] == line  # trimmed of the surrounding spaces
+
+
+def test_back_to_top_is_cut_from_the_end_of_a_prose_line() -> None:
+    text = "وأكد الوزير أن المحادثات كانت إيجابية ومثمرة. زر الذهاب إلى الأعلى"
+    spans = find_chrome(text)
+    assert [(s.pattern, text[s.start : s.end]) for s in spans] == [("back_to_top", "زر الذهاب إلى الأعلى")]
+    assert text[: spans[0].start].rstrip().endswith("ومثمرة.")
+
+
+def test_spans_are_in_text_order_with_offsets_into_the_text() -> None:
+    text = "اقرأ أيضا: خبر آخر\nنص الخبر الأساسي عن زيارة الوفد.\nزر الذهاب إلى الأعلى\nمناقشة حول هذا post"
+    spans = find_chrome(text)
+    assert [s.pattern for s in spans] == ["read_also", "back_to_top", "discussion_footer"]
+    assert [s.start for s in spans] == sorted(s.start for s in spans)
+    for span in spans:
+        assert 0 <= span.start < span.end <= len(text)
+        assert "\n" not in text[span.start : span.end]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "وشارك في الاجتماع ممثلون عن وزارة الدفاع التركية وقيادة الجيش في بنغازي.",
+        "وقال المصدر إن الوفد التركي سيصل إلى بنغازي الأسبوع المقبل لاستكمال المباحثات.",
+        "تابع الوزير سير التدريبات البحرية المشتركة قبالة سواحل مدينة الخمس.",
+        "وتابع المتحدث قائلا إن بلاده لن تتخلى عن شركائها في ليبيا.",
+        "شاركت فرقاطة تركية في مناورات بحرية قرب السواحل الليبية.",
+        "وأوضح المصدر: الزيارة تأتي في إطار تعزيز التعاون العسكري بين البلدين.",
+        "وحذر مراقبون من أن تعليق الرحلات الجوية بين طرابلس وإسطنبول سيضر بالمسافرين.",
+        "وأعلنت الشركة التركية عن مشروع جديد لإعادة إعمار المدينة القديمة في درنة.",
+    ],
+)
+def test_news_sentences_are_not_chrome(sentence: str) -> None:
+    assert find_chrome(sentence) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "شارك عبر تقنية الاتصال المرئي رئيس المجلس الرئاسي في أعمال القمة العربية.",
+        "اشترك الجيشان في مناورات بحرية قبالة سواحل طرابلس.",
+        "انضم وفد تركي إلى المحادثات الجارية في بنغازي.",
+    ],
+    ids=["share-sharaka-abra", "follow_us-ishtaraka", "follow_us-indamma"],
+)
+def test_news_paragraphs_starting_with_a_verb_of_taking_part_are_not_chrome(sentence: str) -> None:
+    assert find_chrome(sentence) == []
+
+
+def test_a_long_line_is_prose_whatever_it_starts_with() -> None:
+    line = "المصدر: " + "وكالة الأنباء الليبية نقلت عن مسؤولين في وزارة الدفاع التركية أن " * 4
+    assert find_chrome(line) == []
