@@ -26,8 +26,8 @@ from models import EntitiesArticle, Entity, Mention, NormalisedArticle
 from streams.backends import Backends
 from streams.knowledge import Actor, AliasKind, load_knowledge
 from streams.knowledge.actors import Alias
-from streams.text.matchform import span_to_original
-from streams.text.matchform import fold_phrase
+from streams.text.matchform import fold_phrase, span_to_original
+from streams.text.tokens import word_before
 
 _KINSHIP = frozenset(
     fold_phrase(w)
@@ -60,7 +60,6 @@ _STOP = frozenset(
 _WORD_RE = re.compile(r"\w+")
 _TITLE_RE = re.compile(r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, _TITLES), key=len, reverse=True)) + r")(?!\w)")
 _ANY_LATIN_CAPITAL = re.compile(r"[A-Z]")
-_LAST_WORD_RE = re.compile(r"(\w+)\W*$")
 _LATIN_NAME_RE = re.compile(r"(?<![\w])[A-Z][\w'’.-]*(?:[ -](?:[A-Z0-9][\w'’.-]*|of|de|al|el|and|&))*(?:[ -][A-Z0-9][\w'’.-]*)?")
 
 
@@ -224,10 +223,7 @@ def _role_bindings(article: NormalisedArticle, hits: list[_Hit], actors: list[Ac
 
 
 def _preceding_word(article: NormalisedArticle, hit: _Hit) -> str:
-    norm = article.sentences[hit.sentence].norm
-    before = norm[: hit.start - len(hit.clitic)].rstrip(" ,\"'")
-    match = _LAST_WORD_RE.search(before[-30:])
-    return match.group(1) if match else ""
+    return word_before(article.sentences[hit.sentence].norm, hit.start - len(hit.clitic))
 
 
 def _place_or_country(article: NormalisedArticle, hit: _Hit) -> int:

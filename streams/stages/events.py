@@ -24,7 +24,6 @@ asserted) merge into the first; a maritime accord is one affair per article.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -32,11 +31,12 @@ from models import EntitiesArticle, Event, EventsArticle, Mention, Modality, Plo
 from models.annotations import EventType
 from streams.knowledge import ActorIndex, load_knowledge
 from streams.knowledge.lexicons import Trigger, TriggerLexicon
+from streams.stages.mentions import PlacedMention, placed_mentions
 from streams.text.matchform import fold_phrase, span_to_original
+from streams.text.tokens import word_before
 
 _BETWEEN = fold_phrase("بين")
 _TO = frozenset(fold_phrase(w) for w in ("إلى", "الى", "نحو"))
-_WORD_RE = re.compile(r"\w+")
 _YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 _WEEKDAYS = tuple(
     fold_phrase(d) for d in ("الأحد", "الاثنين", "الإثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأسبوع")
@@ -158,28 +158,24 @@ def _triggers(
 
 def _participants_by_sentence(article: EntitiesArticle, roles: _Roles) -> dict[int, list[_Participant]]:
     """Entity mentions per sentence in folded offsets, outermost mentions only."""
-    starts = [sentence.start for sentence in article.sentences]
-    spans: dict[int, list[tuple[int, int, str, str]]] = {}
-    for entity in article.entities:
+    placed: dict[int, list[tuple[PlacedMention, str, str]]] = {}
+    for item in placed_mentions(article):
+        entity = item.entity
         if entity.canonical in roles.not_agents:
             continue
         canonical = roles.equipment_country.get(entity.canonical, entity.canonical)
-        for mention in entity.mentions:
-            number = bisect_right(starts, mention.start) - 1
-            if number < 0 or mention.end > article.sentences[number].end:
-                continue
-            kind = "ORG" if canonical != entity.canonical else entity.type  # equipment acts for its owner
-            spans.setdefault(number, []).append((mention.start, mention.end, canonical, kind))
+        kind = "ORG" if canonical != entity.canonical else entity.type  # equipment acts for its owner
+        placed.setdefault(item.sentence, []).append((item, canonical, kind))
     result: dict[int, list[_Participant]] = {}
-    for number, items in spans.items():
-        sentence = article.sentences[number]
-        outer = [i for i in items if not any(o is not i and o[0] <= i[0] and i[1] <= o[1] and (o[0], o[1]) != (i[0], i[1]) for o in items)]
+    for number, items in placed.items():
+        spans = [(i.mention.start, i.mention.end) for i, _, _ in items]
         participants = []
-        for start, end, canonical, kind in outer:
-            folded_start, folded_end = to_folded(sentence, start - sentence.start, end - sentence.start)
+        for (item, canonical, kind), (start, end) in zip(items, spans):
+            if any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans):
+                continue  # inside a longer mention
             country = canonical in roles.countries
             participants.append(
-                _Participant(canonical, folded_start, folded_end, kind == "LOC" and not country, country, kind in ("PER", "ORG"))
+                _Participant(canonical, item.start, item.end, kind == "LOC" and not country, country, kind in ("PER", "ORG"))
             )
         participants.sort(key=lambda p: p.start)
         # "الرئيس التركي رجب طيب أردوغان": a demonym right before a name describes the person
@@ -189,24 +185,6 @@ def _participants_by_sentence(article: EntitiesArticle, roles: _Roles) -> dict[i
             if not (p.country and i + 1 < len(participants) and participants[i + 1].agent and 0 <= participants[i + 1].start - p.end <= 2)
         ]
     return result
-
-
-def to_folded(sentence: Sentence, start: int, end: int) -> tuple[int, int]:
-    """Original offsets within a sentence to offsets in its folded form."""
-    if not sentence.shifts:
-        return start, end
-
-    def inverse(offset: int) -> int:
-        folded = offset
-        for index, delta in sentence.shifts:
-            if index + delta <= offset:
-                folded = offset - delta
-            else:
-                break
-        return max(0, folded)
-
-    folded_start = inverse(start)
-    return folded_start, max(folded_start + 1, inverse(end - 1) + 1)
 
 
 def _event(
@@ -249,14 +227,6 @@ def _unique(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-_LAST_WORD_RE = re.compile(r"(\w+)\W*$")
-
-
-def _preceding_word(norm: str, position: int) -> str:
-    match = _LAST_WORD_RE.search(norm, max(0, position - 25), position)
-    return match.group(1) if match else ""
-
-
 def _assign(
     norm: str, start: int, end: int, trigger: Trigger, participants: list[_Participant], roles: _Roles
 ) -> tuple[list[str], list[str]]:
@@ -273,7 +243,7 @@ def _assign(
     destinations: list[_Participant] = []
     if trigger.type == EventType.VISIT:
         destinations = [
-            p for p in participants if p.start >= end and (p.country or p.place) and _preceding_word(norm, p.start) in _TO
+            p for p in participants if p.start >= end and (p.country or p.place) and word_before(norm, p.start) in _TO
         ]
     if trigger.host:
         return _host_roles(start, end, agents, destinations)
@@ -332,7 +302,7 @@ def _location(norm: str, trigger: int, participants: list[_Participant], lexicon
     for p in participants:
         if not (p.place or p.country):
             continue
-        if not (norm[max(0, p.start - 1) : p.start] == "ب" or _preceding_word(norm, p.start) in lexicon.locatives):
+        if not (norm[max(0, p.start - 1) : p.start] == "ب" or word_before(norm, p.start) in lexicon.locatives):
             continue
         distance = abs(p.start - trigger) + (40 if p.country else 0)
         if best is None or distance < best[0]:

@@ -20,6 +20,7 @@ from models import EnrichedArticle, EventsArticle, Stance, StanceCue
 from streams.backends import Backends
 from streams.knowledge import load_knowledge
 from streams.knowledge.lexicons import StanceLexicon
+from streams.stages.mentions import placed_mentions
 from streams.text.matchform import span_to_original
 
 CAMP = "haftar"
@@ -118,26 +119,11 @@ def _weight(kind: str, weight: float, start: int, end: int, sides: list[_Side], 
 
 def _sides_by_sentence(article: EventsArticle) -> dict[int, list[_Side]]:
     """Positions of camp and rival entity mentions, per sentence (folded offsets)."""
-    from bisect import bisect_right
-
-    from streams.stages.events import to_folded
-
-    starts = [sentence.start for sentence in article.sentences]
     result: dict[int, list[_Side]] = {}
-    for entity in article.entities:
-        if entity.camp == CAMP:
-            side = "camp"
-        elif entity.camp in _RIVAL_CAMPS:
-            side = "rival"
-        else:
-            continue
-        for mention in entity.mentions:
-            number = bisect_right(starts, mention.start) - 1
-            if number < 0:
-                continue
-            sentence = article.sentences[number]
-            position, _ = to_folded(sentence, mention.start - sentence.start, mention.end - sentence.start)
-            result.setdefault(number, []).append(_Side(position, side))
+    for item in placed_mentions(article):
+        camp = item.entity.camp
+        if camp == CAMP or camp in _RIVAL_CAMPS:
+            result.setdefault(item.sentence, []).append(_Side(item.start, "camp" if camp == CAMP else "rival"))
     return result
 
 

@@ -103,6 +103,24 @@ def span_to_original(
     return to_original(shifts, start), to_original(shifts, end - 1) + 1
 
 
+def to_folded(shifts: tuple[tuple[int, int], ...] | list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
+    """Inverse of :func:`span_to_original`: an original half-open span in folded offsets."""
+    if not shifts:
+        return start, end
+
+    def inverse(offset: int) -> int:
+        folded = offset
+        for index, delta in shifts:
+            if index + delta <= offset:
+                folded = offset - delta
+            else:
+                break
+        return max(0, folded)
+
+    folded_start = inverse(start)
+    return folded_start, max(folded_start + 1, inverse(end - 1) + 1)
+
+
 def fold(text: str) -> Folded:
     """Build the matching form of ``text`` with the shifts back to it."""
     if not unicodedata.is_normalized("NFKC", text):

@@ -15,6 +15,13 @@ from models import Sentence
 from streams.text.matchform import span_to_original
 
 _TOKEN_RE = re.compile(r"\w+|[^\w\s]")
+_LAST_WORD_RE = re.compile(r"(\w+)\W*$")
+
+
+def word_before(text: str, position: int, window: int = 30) -> str:
+    """The last word ending before ``position`` (punctuation between is skipped), or ""."""
+    match = _LAST_WORD_RE.search(text, max(0, position - window), position)
+    return match.group(1) if match else ""
 
 
 @dataclass(frozen=True, slots=True)
