@@ -1,31 +1,103 @@
 """One thin Faust agent per stage: hand each message to :mod:`streams.handling`, send the result.
 
-Delivery: a stage's input offset is committed only after its outputs are acknowledged
-(Faust acks an event when the loop moves past it), so a crash replays, never loses.
-Replays can repeat intermediate records; what consumers read (``enriched`` and
-``events.plover``) goes through a *publish-once gate*: a Faust table, changelogged to
-Kafka, keyed by article id, holding the pipeline version last published. An output is
-sent only when the table does not already hold this version, and the table is updated
-only after the broker acknowledged the output. Duplicates are therefore possible only if
-a worker dies in the instant between that acknowledgement and its changelog write.
+Delivery guarantee
+==================
+
+**Intermediate topics** (``normalised``, ``entities``, ``events``) and the dead-letter
+topic are *at least once*. An input message is acknowledged only after the broker has
+acknowledged every output of it (``acks=all``), and Faust commits an offset only when it
+and every offset before it are acknowledged, after flushing the producer. The stream is
+iterated with ``noack()``: Faust otherwise acknowledges an event in a ``finally`` block
+even when its processing was cancelled (shutdown) or crashed, which committed messages
+that never produced an output. So a crash or a kill re-delivers, never loses, and may
+repeat an intermediate record.
+
+**Consumer-facing topics** (``enriched`` and ``events.plover``) are *effectively once*:
+each enriched record's article id, and each PLOVER record's event id, appears **once per
+pipeline version**, also across retries, crashes (``kill -9``), restarts, rebalances and
+replays of the same articles. They pass the *publish-once gate* of their stage (stance,
+events):
+
+- a Faust table ``published-<stage>`` (memory store, changelogged to Kafka, so it is
+  rebuilt on restart and follows its partition to another worker) maps the gate key to
+  the pipeline versions already published, plus a per-partition *watermark*: the offset,
+  on the output topic, of the last gated record this partition published;
+- gated outputs of source partition *p* go to partition *p* of the output topic (the
+  same partition the article-id key hashes to, so one article stays in one partition);
+- an output is sent only when the table does not hold its version, and the table is
+  updated only after the broker acknowledged the output;
+- the gap between that acknowledgement and the changelog write is closed by
+  *reconciliation*: before the first message of a partition after each (re)assignment
+  the gate reads the output partition from its watermark to the end and records what is
+  there (key and ``marsad-pipeline-version`` header). An output acknowledged just before
+  a crash is therefore found in the output topic itself, even when the table update
+  never reached the changelog.
+
+What this does not cover, stated plainly: a *zombie* — a worker that lost its
+partitions (evicted after ``MARSAD_SESSION_TIMEOUT`` without heartbeats, e.g. a frozen
+VM) but is still sending — can race the new owner; without Kafka transactions nothing
+fences it, so a duplicate is possible in that case. Ordinary rebalances and shutdowns
+are safe: Faust waits for in-flight events (``stream_wait_empty``) and flushes before
+it gives partitions up. The gate also assumes every Marsad topic has the same partition
+count (``marsad topics create`` makes them so).
+
+Reprocessing under the *same* pipeline version therefore republishes nothing to the
+consumer-facing topics (intermediate topics are re-run); to republish history, run the
+reprocessed stage with a new version, e.g. ``MARSAD_PIPELINE_TAG=lexicon-2`` (see
+``marsad reprocess``). A changed lexicon changes the version by itself (knowledge
+fingerprint).
+
+Failures of the broker to take an output: a record too large for the producer or broker
+(``MARSAD_MAX_RECORD_BYTES``, ``message.max.bytes``) is dead-lettered with the input;
+retriable errors (broker unavailable, timeouts) are retried with back-off, holding the
+partition, until they succeed or the worker stops (then the message is re-delivered).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import faust
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeError, RecordListTooLargeError
 
-from streams.handling import Outgoing, handle_message
+from streams.handling import Outgoing, gate_key_of, handle_message, output_failed
+from streams.kafka import client_options
 from streams.observability import DEAD_LETTERED, DUPLICATES, FAILED, LATENCY, PROCESSED
 from streams.settings import Settings
 from streams.stages.pipeline import StageContext, default_context
-from streams.topics import DLQ, PLOVER, STAGE_TOPICS
+from streams.topics import DLQ, ENRICHED, HEADER_PIPELINE, PLOVER, STAGE_TOPICS
 
-#: Stages whose outputs are consumer-facing and pass the publish-once gate.
-GATED_STAGES = frozenset({"events", "stance"})
+log = logging.getLogger(__name__)
+
+#: Stages whose outputs are consumer-facing, and the topics their gate guards.
+GATED_TOPICS: dict[str, tuple[str, ...]] = {"events": (PLOVER,), "stance": (ENRICHED,)}
+GATED_STAGES = frozenset(GATED_TOPICS)
+
+#: Table keys of the per-partition watermarks (article ids never start with NUL).
+WATERMARK_PREFIX = b"\x00watermark\x00"
+
+#: Errors after which re-sending the same record cannot succeed.
+REJECTED = (MessageSizeTooLargeError, RecordListTooLargeError)
+
+
+class OutputRejected(Exception):
+    """The broker or producer refused an output for good (e.g. too large)."""
+
+    def __init__(self, message: Outgoing, error: BaseException):
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.message = message
+        self.error = error
+
+
+def stage_context(settings: Settings) -> StageContext:
+    """The context every stage of this worker runs with: version (with tag) and limits."""
+    base = default_context(settings.max_article_chars)
+    return StageContext(pipeline_version=settings.pipeline_version(base.pipeline_version), max_chars=settings.max_article_chars)
 
 
 def _topic(app: faust.App, name: str, settings: Settings) -> faust.TopicT:
@@ -40,8 +112,149 @@ def _topic(app: faust.App, name: str, settings: Settings) -> faust.TopicT:
     )
 
 
+def _retriable(error: BaseException) -> bool:
+    return isinstance(error, (KafkaTimeoutError, asyncio.TimeoutError)) or bool(getattr(error, "retriable", False))
+
+
+class Sender:
+    """Sends outputs and waits for the broker's acknowledgements, retrying what may pass later."""
+
+    def __init__(self, app: faust.App, topics: dict[str, faust.TopicT]):
+        self.app = app
+        self.topics = topics
+
+    async def send(self, messages: Sequence[Outgoing], partition: int | None = None) -> list[Any]:
+        """Send all, then wait for all; returns their record metadata in order."""
+        futures = [await self._start(m, partition) for m in messages]
+        return [await self._finish(m, partition, future) for m, future in zip(messages, futures)]
+
+    async def _start(self, message: Outgoing, partition: int | None) -> Any:
+        try:
+            return await self.topics[message.topic].send(
+                key=message.key, value=message.value, headers=message.headers, partition=partition
+            )
+        except REJECTED as error:
+            return _Failed(error)
+
+    async def _finish(self, message: Outgoing, partition: int | None, future: Any) -> Any:
+        delay = 0.2
+        while True:
+            try:
+                if isinstance(future, _Failed):
+                    raise future.error
+                return await future
+            except REJECTED as error:
+                raise OutputRejected(message, error) from error
+            except (KafkaError, asyncio.TimeoutError) as error:
+                if not _retriable(error) or self.app.should_stop:
+                    raise
+                log.warning("sending to %s failed (%r); retrying in %.1f s", message.topic, error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                future = await self._start(message, partition)
+
+
+class _Failed:
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+class PublishGate:
+    """Publish-once bookkeeping of one stage (see the module docstring)."""
+
+    def __init__(self, app: faust.App, settings: Settings, stage: str, version: str):
+        self.app = app
+        self.settings = settings
+        self.stage = stage
+        self.topics = GATED_TOPICS[stage]
+        self.version = version.encode()
+        self.table = app.Table(
+            f"published-{stage}",
+            default=None,
+            partitions=settings.partitions,
+            key_type=bytes,
+            value_type=bytes,
+        )
+        self._generation: int | None = None
+        self._reconciled: set[int] = set()
+
+    # -- the table; every write happens while processing a message of ``partition`` ----
+
+    def published(self, key: bytes) -> bool:
+        value = self.table.get(key)
+        return value is not None and self.version in value.split(b"\n")
+
+    def mark(self, key: bytes, version: bytes | None = None) -> None:
+        version = version or self.version
+        value = self.table.get(key)
+        versions = set(value.split(b"\n")) if value else set()
+        if version not in versions:
+            versions.add(version)
+            self.table[key] = b"\n".join(sorted(versions))
+
+    def watermark(self, topic: str, partition: int) -> int | None:
+        value = self.table.get(self._watermark_key(topic, partition))
+        return int(value) if value is not None else None
+
+    def advance(self, topic: str, partition: int, offset: int) -> None:
+        current = self.watermark(topic, partition)
+        if current is None or offset > current:
+            self.table[self._watermark_key(topic, partition)] = str(offset).encode()
+
+    @staticmethod
+    def _watermark_key(topic: str, partition: int) -> bytes:
+        return WATERMARK_PREFIX + f"{topic}\x00{partition}".encode()
+
+    # -- reconciliation --------------------------------------------------------------
+
+    async def ensure_reconciled(self, partition: int) -> None:
+        """Once per partition and assignment generation, before the first gated send."""
+        generation = self.app.consumer_generation_id
+        if generation != self._generation:
+            self._generation = generation
+            self._reconciled.clear()
+        if partition in self._reconciled:
+            return
+        for topic in self.topics:
+            await self._reconcile(topic, partition)
+        self._reconciled.add(partition)
+
+    async def _reconcile(self, topic: str, partition: int) -> None:
+        tp = TopicPartition(topic, partition)
+        consumer = AIOKafkaConsumer(
+            **client_options(self.settings), enable_auto_commit=False, max_partition_fetch_bytes=self.settings.max_record_bytes
+        )
+        await consumer.start()
+        try:
+            consumer.assign([tp])
+            begin = (await consumer.beginning_offsets([tp]))[tp]
+            end = (await consumer.end_offsets([tp]))[tp]
+            mark = self.watermark(topic, partition)
+            start = max(begin, mark + 1 if mark is not None else begin)
+            found = 0
+            if start < end:
+                consumer.seek(tp, start)
+                while await consumer.position(tp) < end:
+                    batch = await consumer.getmany(tp, timeout_ms=1000, max_records=500)
+                    for record in batch.get(tp, []):
+                        if record.offset >= end:
+                            break
+                        version = dict(record.headers or ()).get(HEADER_PIPELINE)
+                        key = gate_key_of(topic, record.key, record.value)
+                        if key is not None and version:
+                            self.mark(key, bytes(version))
+                            found += 1
+                self.advance(topic, partition, end - 1)
+            log.info(
+                "gate %s: %s[%d] reconciled offsets %d..%d (%d record(s) recorded)",
+                self.stage, topic, partition, start, end, found,
+            )
+        finally:
+            await consumer.stop()
+
+
 def register_agents(app: faust.App, settings: Settings, stages: Sequence[str]) -> None:
-    context = default_context(settings.max_article_chars)
+    context = stage_context(settings)
     for stage in stages:
         _register_stage(app, settings, stage, context)
 
@@ -49,57 +262,75 @@ def register_agents(app: faust.App, settings: Settings, stages: Sequence[str]) -
 def _register_stage(app: faust.App, settings: Settings, stage: str, context: StageContext) -> None:
     topics = STAGE_TOPICS[stage]
     source = _topic(app, topics.source, settings)
-    outputs = {name: _topic(app, name, settings) for name in (topics.sink, DLQ, PLOVER)}
-    published = (
-        app.Table(
-            f"published-{stage}",
-            default=None,
-            partitions=settings.partitions,
-            key_type=bytes,
-            value_type=bytes,
+    sender = Sender(app, {name: _topic(app, name, settings) for name in {topics.sink, DLQ, PLOVER}})
+    gate = PublishGate(app, settings, stage, context.pipeline_version) if stage in GATED_STAGES else None
+
+    async def dead_letter_output(message: Any, rejected: OutputRejected) -> None:
+        letter = output_failed(
+            stage,
+            message.key,
+            message.value,
+            rejected.error,
+            context,
+            output_topic=rejected.message.topic,
+            output_bytes=len(rejected.message.value),
+            partition=message.partition,
+            offset=message.offset,
+            max_payload_bytes=settings.max_message_bytes,
         )
-        if stage in GATED_STAGES
-        else None
-    )
-    version = context.pipeline_version.encode()
+        await sender.send([letter])
+        FAILED.labels(stage, type(rejected.error).__name__).inc()
+        DEAD_LETTERED.labels(stage).inc()
 
-    async def send(messages: list[Outgoing]) -> None:
-        pending = [
-            await outputs[m.topic].send(key=m.key, value=m.value, headers=m.headers) for m in messages
-        ]
-        await asyncio.gather(*pending)
-
-    async def process(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            message = event.message
-            started = time.perf_counter()
-            outcome = handle_message(
-                stage,
-                message.key,
-                message.value,
-                context,
-                max_bytes=settings.max_message_bytes,
-                partition=message.partition,
-                offset=message.offset,
-            )
-            always = [m for m in outcome.messages if not m.once]
-            once = [m for m in outcome.messages if m.once]
-            await send(always)
-            if once and published is not None:
-                key = once[0].key
-                if published.get(key) == version:
-                    DUPLICATES.labels(stage).inc()
-                else:
-                    await send(once)
-                    published[key] = version
+    async def handle(message: Any) -> None:
+        started = time.perf_counter()
+        outcome = handle_message(
+            stage,
+            message.key,
+            message.value,
+            context,
+            max_bytes=settings.max_message_bytes,
+            partition=message.partition,
+            offset=message.offset,
+        )
+        always = [m for m in outcome.messages if not m.once]
+        once = [m for m in outcome.messages if m.once]
+        try:
+            await sender.send(always)
+            if once and gate is not None:
+                await gate.ensure_reconciled(message.partition)
+                fresh = [m for m in once if m.gate_key is None or not gate.published(m.gate_key)]
+                if len(fresh) < len(once):
+                    DUPLICATES.labels(stage).inc(len(once) - len(fresh))
+                sent = await sender.send(fresh, partition=message.partition)
+                for m, metadata in zip(fresh, sent):
+                    if m.gate_key is not None:
+                        gate.mark(m.gate_key)
+                    gate.advance(m.topic, message.partition, metadata.offset)
             elif once:
-                await send(once)
-            LATENCY.labels(stage).observe(time.perf_counter() - started)
+                await sender.send(once)
+        except OutputRejected as rejected:
+            await dead_letter_output(message, rejected)
+        else:
             if outcome.failed:
                 FAILED.labels(stage, outcome.failed).inc()
                 DEAD_LETTERED.labels(stage).inc()
             else:
                 PROCESSED.labels(stage).inc()
+        LATENCY.labels(stage).observe(time.perf_counter() - started)
+
+    async def process(stream: faust.StreamT) -> None:
+        # noack: acknowledge only after the outputs are acknowledged (see the docstring)
+        async for event in stream.noack().events():
+            try:
+                await handle(event.message)
+            except asyncio.CancelledError:
+                raise  # not acknowledged: re-delivered after the restart
+            except Exception as error:
+                log.exception("stage %s cannot publish; stopping the worker (the message will be re-delivered)", stage)
+                await app.crash(error)
+                raise
+            await stream.ack(event)
 
     process.__name__ = f"{stage}_agent"
     app.agent(source, name=f"marsad.{stage}")(process)

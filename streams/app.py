@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Sequence
 
 import faust
+from faust.serializers import codecs
 
 from streams.settings import Settings
 from streams.topics import consumer_group
+
+#: Faust codecs that run code (or construct arbitrary objects) while decoding. Marsad
+#: moves raw bytes only (orjson + pydantic on either side), so these are removed from
+#: the registry: no topic, table or channel can be configured to use them by mistake.
+UNSAFE_CODECS = ("pickle", "pickle_restricted", "pickle_fickling", "yaml")
+
+
+def disable_unsafe_codecs() -> None:
+    for name in UNSAFE_CODECS:
+        codecs.codecs.pop(name, None)
 
 
 def create_app(settings: Settings, stages: Sequence[str]) -> faust.App:
@@ -23,13 +33,14 @@ def create_app(settings: Settings, stages: Sequence[str]) -> faust.App:
     from streams.web import register_web
 
     apply_broker_compat()
-
+    disable_unsafe_codecs()
     group = stages[0] if len(stages) == 1 else "all"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         consumer_group(group),
-        broker=settings.broker,
-        broker_credentials=_credentials(settings),
+        broker=settings.faust_broker(),
+        broker_credentials=faust_credentials(settings),
+        broker_client_id=consumer_group(group),
         autodiscover=False,
         key_serializer="raw",
         value_serializer="raw",
@@ -39,11 +50,17 @@ def create_app(settings: Settings, stages: Sequence[str]) -> faust.App:
         topic_replication_factor=settings.replication_factor,
         topic_allow_declare=True,
         consumer_auto_offset_reset="earliest",
+        consumer_max_fetch_size=settings.max_record_bytes,
         broker_max_poll_interval=settings.max_poll_interval,
         broker_session_timeout=settings.session_timeout,
         broker_heartbeat_interval=settings.heartbeat_interval,
+        broker_rebalance_timeout=settings.rebalance_timeout,
         broker_commit_interval=settings.commit_interval,
+        # wait for in-flight events before a rebalance or shutdown commits (the default,
+        # stated because the delivery guarantee in streams.agents depends on it)
+        stream_wait_empty=True,
         producer_acks=-1,
+        producer_max_request_size=settings.max_record_bytes,
         web_enabled=settings.web_enabled,
         web_bind=settings.web_host,
         web_host=settings.web_host,
@@ -56,10 +73,11 @@ def create_app(settings: Settings, stages: Sequence[str]) -> faust.App:
     return app
 
 
-def _credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
-    context = None
-    if settings.security_protocol in ("SSL", "SASL_SSL"):
-        context = ssl.create_default_context(cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None)
+def faust_credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
+    """The settings' security options as Faust credentials (Faust hands them to aiokafka)."""
+    from streams.kafka import ssl_context
+
+    context = ssl_context(settings)
     if settings.security_protocol.startswith("SASL"):
         password = settings.sasl_password.get_secret_value() if settings.sasl_password else ""
         return faust.SASLCredentials(

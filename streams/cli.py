@@ -12,20 +12,31 @@ import click
 import orjson
 from pydantic import ValidationError
 
-from streams.settings import Settings
+from streams.settings import Settings, describe_error, unknown_variables
 from streams.topics import ALL_TOPICS, ENRICHED, STAGE_NAMES, STAGE_TOPICS, consumer_group
 
 BUNDLED_SAMPLES = Path(__file__).parent / "samples"
 
 
+class ConfigurationError(click.ClickException):
+    """Invalid settings: one readable line, exit status 2, no traceback."""
+
+    exit_code = 2
+
+    def format_message(self) -> str:
+        return f"invalid configuration: {self.message}"
+
+
 def _settings(broker: str | None, **overrides: object) -> Settings:
+    for problem in unknown_variables():
+        click.echo(f"warning: {problem}", err=True)
     try:
         values = {k: v for k, v in overrides.items() if v is not None}
         if broker:
             values["broker"] = broker
         return Settings(**values)  # type: ignore[arg-type]
     except ValidationError as error:
-        raise click.UsageError(f"invalid configuration: {error}") from error
+        raise ConfigurationError(describe_error(error)) from error
 
 
 broker_option = click.option("--broker", envvar="MARSAD_BROKER", default=None, help="kafka://host:port (or MARSAD_BROKER)")
@@ -61,9 +72,14 @@ def worker(stage: str, broker: str | None) -> None:
 
     from streams.app import create_app
 
+    from faust.exceptions import ImproperlyConfigured
+
     settings = _settings(broker)
     stages = list(STAGE_NAMES) if stage == "all" else [stage]
-    app = create_app(settings, stages)
+    try:
+        app = create_app(settings, stages)
+    except (ImproperlyConfigured, OSError, ValueError) as error:
+        raise ConfigurationError(f"{type(error).__name__}: {error}") from error
     faust.Worker(app, loglevel=settings.log_level, quiet=True, console_port=0).execute_from_commandline()
 
 
@@ -106,20 +122,40 @@ def _parse_time(value: str | None) -> datetime | None:
 @click.option("--since", default=None, help="only articles published at or after this ISO time")
 @click.option("--until", default=None, help="only articles published before this ISO time")
 @click.option("--topic", default=STAGE_TOPICS["normalise"].source, show_default=True)
+@click.option("--progress/--no-progress", default=True, show_default=True, help="report progress on stderr")
+@click.option("--ids-out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="write the published ids here, one a line")
 @broker_option
-def replay(paths: tuple[Path, ...], rate: float | None, since: str | None, until: str | None, topic: str, broker: str | None) -> None:
-    """Publish articles (.txt files, directories, JSONL of raw articles) to the raw topic."""
+def replay(
+    paths: tuple[Path, ...],
+    rate: float | None,
+    since: str | None,
+    until: str | None,
+    topic: str,
+    progress: bool,
+    ids_out: Path | None,
+    broker: str | None,
+) -> None:
+    """Publish articles (.txt files, directories, JSONL of raw articles) to the raw topic.
+
+    Each article is keyed by its id (the normaliser's stable id when it has none), so a
+    replay of the same files maps to the same ids; an id seen twice is published once.
+    --since/--until filter on published_at (articles without one are left out then).
+    """
     from streams.replay import prepare, publish
     from streams.sources import SourceError, iter_sources
 
     settings = _settings(broker)
+    if rate is not None and rate <= 0:
+        raise click.BadParameter("must be positive", param_hint="--rate")
     try:
         messages, report = prepare(iter_sources(list(paths)), since=_parse_time(since), until=_parse_time(until))
     except SourceError as error:
         raise click.ClickException(str(error)) from error
     for error in report.errors:
         click.echo(f"warning: {error}", err=True)
-    asyncio.run(publish(settings, messages, topic=topic, rate=rate))
+    if ids_out is not None:
+        ids_out.write_text("".join(f"{key}\n" for key in report.ids), "utf-8")
+    asyncio.run(publish(settings, messages, topic=topic, rate=rate, show_progress=progress))
     click.echo(
         f"published {len(messages)} article(s) to {topic}"
         f" ({report.duplicates} duplicate id(s) skipped, {report.filtered} outside the time range, {report.invalid} invalid)",
@@ -229,10 +265,17 @@ def demo(paths: tuple[Path, ...], out: Path | None, timeout: float) -> None:
 @click.option("--stage", type=click.Choice(STAGE_NAMES), required=True)
 @click.option("--from-beginning", is_flag=True)
 @click.option("--from-timestamp", default=None, help="ISO time or epoch milliseconds")
+@click.option("--wait", type=float, default=15.0, show_default=True, help="seconds to wait for the group to empty")
 @broker_option
-def reprocess(stage: str, from_beginning: bool, from_timestamp: str | None, broker: str | None) -> None:
-    """Move a stage's consumer group back so its stopped workers re-run history on restart."""
-    from streams.kafka import move_group_offsets
+def reprocess(stage: str, from_beginning: bool, from_timestamp: str | None, wait: float, broker: str | None) -> None:
+    """Move a stage's consumer group back so its stopped workers re-run history on restart.
+
+    Stop the stage's workers first. Records the stage re-runs carry the pipeline version
+    of the restarted workers; intermediate topics get them again, the consumer-facing
+    topics (enriched, events.plover) only under a version not published before (set
+    MARSAD_PIPELINE_TAG, or change the lexicon).
+    """
+    from streams.kafka import GroupActive, move_group_offsets
 
     if from_beginning == (from_timestamp is not None):
         raise click.UsageError("give exactly one of --from-beginning and --from-timestamp")
@@ -246,9 +289,20 @@ def reprocess(stage: str, from_beginning: bool, from_timestamp: str | None, brok
             timestamp_ms = int(parsed.timestamp() * 1000)
     settings = _settings(broker)
     group = consumer_group(stage)
-    offsets = asyncio.run(move_group_offsets(settings, group, STAGE_TOPICS[stage].source, timestamp_ms=timestamp_ms))
+    try:
+        offsets = asyncio.run(
+            move_group_offsets(settings, group, STAGE_TOPICS[stage].source, timestamp_ms=timestamp_ms, wait=wait)
+        )
+    except GroupActive as error:
+        raise click.ClickException(str(error)) from error
     moved = ", ".join(f"p{p}→{o}" for p, o in sorted(offsets.items()))
     click.echo(f"group {group} on {STAGE_TOPICS[stage].source}: {moved}. Restart the {stage} workers to re-run.")
+    if stage in ("events", "stance"):
+        click.echo(
+            "note: under the same pipeline version the publish-once gate republishes nothing to the "
+            "consumer-facing topics; start the workers with a new MARSAD_PIPELINE_TAG to publish anew.",
+            err=True,
+        )
 
 
 @main.command()

@@ -27,13 +27,19 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A message to produce. ``once``: publish at most once per article and pipeline version."""
+    """A message to produce.
+
+    ``once``: a consumer-facing record, published once per ``gate_key`` and pipeline
+    version (see the publish-once gate in :mod:`streams.agents`). The gate key is the
+    article id for an enriched record and the event id for a PLOVER record.
+    """
 
     topic: str
     key: bytes | None
     value: bytes
     headers: list[tuple[str, bytes]] = field(default_factory=list)
     once: bool = False
+    gate_key: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +70,11 @@ def handle_message(
     partition: int | None = None,
     offset: int | None = None,
 ) -> Outcome:
-    """Run ``stage`` on one message value; never raises for bad input."""
+    """Run ``stage`` on one message value; never raises for bad input.
+
+    ``max_bytes`` bounds the value decoded (``MARSAD_MAX_MESSAGE_BYTES``) and, for a
+    value that exceeds it, the payload kept in the dead letter.
+    """
     spec = STAGES[stage]
     source = STAGE_TOPICS[stage].source
     try:
@@ -75,7 +85,9 @@ def handle_message(
         record = spec.input.from_json(value)
         result = run_stage(stage, record, context)
     except Exception as error:  # noqa: BLE001 - every failure becomes a dead letter
-        letter = dead_letter(stage, key, value, error, context, topic=source, partition=partition, offset=offset)
+        letter = dead_letter(
+            stage, key, value, error, context, topic=source, partition=partition, offset=offset, max_payload_bytes=max_bytes
+        )
         if not isinstance(error, (ArticleRejected, ValidationError, UnknownSchemaVersion, orjson.JSONDecodeError, ValueError)):
             log.exception("stage %s failed on a message (dead-lettered)", stage)
         return Outcome(
@@ -85,19 +97,61 @@ def handle_message(
         )
     article_id: str = result.id  # type: ignore[attr-defined]
     out_key = article_id.encode()
+    enriched = isinstance(result, EnrichedArticle)
     messages = [
         Outgoing(
             STAGE_TOPICS[stage].sink,
             out_key,
             result.to_json(),
             headers_for(stage, result, context),
-            once=isinstance(result, EnrichedArticle),
+            once=enriched,
+            gate_key=out_key if enriched else None,
         )
     ]
     if stage == "events":
         for event in plover_events(result, context.pipeline_version):  # type: ignore[arg-type]
-            messages.append(Outgoing(PLOVER, out_key, event.to_json(), headers_for(stage, event, context), once=True))
+            messages.append(
+                Outgoing(
+                    PLOVER, out_key, event.to_json(), headers_for(stage, event, context), once=True, gate_key=event.id.encode()
+                )
+            )
     return Outcome(messages, article_id=article_id)
+
+
+def gate_key_of(topic: str, key: bytes | None, value: bytes | None) -> bytes | None:
+    """The gate key of a record already on a consumer-facing topic (see :class:`Outgoing`)."""
+    if topic == PLOVER:
+        try:
+            data = orjson.loads(value or b"")
+        except orjson.JSONDecodeError:
+            return None
+        ident = data.get("id") if isinstance(data, dict) else None
+        return ident.encode() if isinstance(ident, str) else None
+    return key
+
+
+def output_failed(
+    stage: str,
+    key: bytes | None,
+    value: bytes | None,
+    error: BaseException,
+    context: StageContext,
+    *,
+    output_topic: str,
+    output_bytes: int,
+    partition: int | None = None,
+    offset: int | None = None,
+    max_payload_bytes: int = 1_000_000,
+) -> Outgoing:
+    """The dead letter for an input whose output the broker would not take (e.g. too large)."""
+    letter = dead_letter(
+        stage, key, value, error, context, topic=STAGE_TOPICS[stage].source, partition=partition, offset=offset,
+        max_payload_bytes=max_payload_bytes,
+    )
+    letter.message = f"could not publish the {output_bytes}-byte output to {output_topic}: {letter.message}"
+    letter.details["output_topic"] = output_topic
+    letter.details["output_bytes"] = output_bytes
+    return Outgoing(DLQ, key, letter.to_json(), headers_for(stage, letter, context))
 
 
 def dead_letter(
@@ -110,10 +164,19 @@ def dead_letter(
     topic: str | None = None,
     partition: int | None = None,
     offset: int | None = None,
+    max_payload_bytes: int | None = None,
 ) -> DeadLetter:
-    """Wrap a failed message with the error and where it came from."""
-    payload, encoding = _payload(value)
+    """Wrap a failed message with the error and where it came from.
+
+    The payload is kept whole unless it is longer than ``max_payload_bytes``: then its
+    first ``max_payload_bytes`` are kept and ``details`` records the cut.
+    """
     details: dict[str, object] = {}
+    if value is not None and max_payload_bytes is not None and len(value) > max_payload_bytes:
+        details["payload_truncated"] = True
+        details["payload_bytes"] = len(value)
+        value = value[:max_payload_bytes]
+    payload, encoding = _payload(value)
     if isinstance(error, ValidationError):
         details["errors"] = [
             {"loc": ".".join(str(part) for part in issue["loc"]), "msg": issue["msg"]} for issue in error.errors()[:10]

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 from aiokafka.protocol.group import LeaveGroupRequest
 
 from streams.settings import Settings
@@ -48,15 +48,32 @@ def apply_broker_compat() -> None:
     GroupCoordinator._marsad_compat = True  # type: ignore[attr-defined]
 
 
+apply_broker_compat()  # every group member this package starts (workers, tail --group) leaves cleanly
+
+
+def ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    """The TLS context for ``SSL``/``SASL_SSL`` (CA bundle, optional client certificate)."""
+    if settings.security_protocol not in ("SSL", "SASL_SSL"):
+        return None
+    context = ssl.create_default_context(cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None)
+    if settings.ssl_certfile is not None and settings.ssl_keyfile is not None:
+        context.load_cert_chain(str(settings.ssl_certfile), str(settings.ssl_keyfile))
+    context.check_hostname = settings.ssl_check_hostname
+    return context
+
+
 def client_options(settings: Settings) -> dict[str, Any]:
-    """Connection options every aiokafka client shares (security included)."""
+    """Connection options every aiokafka client shares (security included).
+
+    The same mapping as :func:`streams.app.faust_credentials` gives the workers, so the
+    commands and the workers always connect the same way.
+    """
     options: dict[str, Any] = {"bootstrap_servers": settings.bootstrap_servers()}
     if settings.security_protocol != "PLAINTEXT":
         options["security_protocol"] = settings.security_protocol
-        if settings.security_protocol in ("SSL", "SASL_SSL"):
-            options["ssl_context"] = ssl.create_default_context(
-                cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None
-            )
+        context = ssl_context(settings)
+        if context is not None:
+            options["ssl_context"] = context
         if settings.security_protocol.startswith("SASL"):
             options["sasl_mechanism"] = settings.sasl_mechanism
             options["sasl_plain_username"] = settings.sasl_username
@@ -103,6 +120,7 @@ async def wait_for_broker(settings: Settings, timeout: float = 30.0) -> None:
 
 
 def producer(settings: Settings, **extra: Any) -> AIOKafkaProducer:
+    extra.setdefault("max_request_size", settings.max_record_bytes)
     return AIOKafkaProducer(**client_options(settings), acks="all", **extra)
 
 
@@ -120,6 +138,7 @@ async def consume(
         topic,
         **client_options(settings),
         group_id=group,
+        max_partition_fetch_bytes=settings.max_record_bytes,
         auto_offset_reset="earliest" if from_beginning else "latest",
         enable_auto_commit=group is not None,
     )
@@ -144,12 +163,46 @@ async def consume(
         await consumer.stop()
 
 
-async def move_group_offsets(settings: Settings, group: str, topic: str, *, timestamp_ms: int | None) -> dict[int, int]:
+class GroupActive(RuntimeError):
+    """The consumer group still has members: its workers must be stopped first."""
+
+
+async def group_members(settings: Settings, group: str) -> tuple[str, int]:
+    """The group's state and member count, as the coordinator reports them."""
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    await admin.start()
+    try:
+        (response,) = await admin.describe_consumer_groups([group])
+        described = response.groups[0]
+        return str(described[2]), len(described[5])
+    finally:
+        await admin.close()
+
+
+async def move_group_offsets(
+    settings: Settings, group: str, topic: str, *, timestamp_ms: int | None, wait: float = 15.0
+) -> dict[int, int]:
     """Set ``group``'s committed offsets on ``topic`` to the beginning or to a time.
 
-    The group's workers must be stopped (Kafka refuses to move an active group's offsets);
-    they resume from the new offsets when restarted.
+    The group's workers must be stopped: Kafka refuses to move an active group's offsets,
+    and they resume from the new offsets when restarted. A worker stopped with SIGTERM
+    leaves at once; a killed one stays a member until its session times out, so this
+    waits up to ``wait`` seconds for the group to empty before giving up with
+    :class:`GroupActive`.
+
+    A time moves each partition to its first record at or after it, or to its end when it
+    has none (Tansu answers "none" with offset 0 and timestamp -1; that is read as none).
     """
+    deadline = asyncio.get_running_loop().time() + wait
+    while True:
+        state, members = await group_members(settings, group)
+        if members == 0:
+            break
+        if asyncio.get_running_loop().time() > deadline:
+            raise GroupActive(
+                f"group {group} still has {members} member(s) (state {state}); stop its workers first"
+            )
+        await asyncio.sleep(0.5)
     consumer = AIOKafkaConsumer(**client_options(settings), group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
@@ -159,13 +212,20 @@ async def move_group_offsets(settings: Settings, group: str, topic: str, *, time
             partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
         if timestamp_ms is None:
             offsets = await consumer.beginning_offsets(tps)
         else:
             found = await consumer.offsets_for_times({tp: timestamp_ms for tp in tps})
-            ends = await consumer.end_offsets(tps)
-            offsets = {tp: (found[tp].offset if found.get(tp) else ends[tp]) for tp in tps}
-        await consumer.commit({tp: offset for tp, offset in offsets.items()})
+            offsets = {}
+            for tp in tps:
+                hit = found.get(tp)
+                usable = hit is not None and hit.offset >= 0 and hit.timestamp is not None and hit.timestamp >= 0
+                offsets[tp] = hit.offset if usable else ends[tp]  # type: ignore[union-attr]
+        try:
+            await consumer.commit({tp: offset for tp, offset in offsets.items()})
+        except (CommitFailedError, KafkaError) as error:
+            raise GroupActive(f"group {group} refused the new offsets ({error}); stop its workers first") from error
         return {tp.partition: offset for tp, offset in offsets.items()}
     finally:
         await consumer.stop()

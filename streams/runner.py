@@ -2,17 +2,24 @@
 
 Used by ``marsad demo``, the integration tests and the benchmark, so all three run the
 same processes ops run: ``marsad worker --stage NAME`` against a broker.
+
+The workers get group timings tuned for the embedded broker (:data:`TANSU_TIMINGS`):
+Tansu completes a join only after ``session_timeout / 2``, so a 3 s session makes a
+join take 1.5 s instead of 5 s, and a killed worker's partitions move after ~3 s.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +28,14 @@ from streams.broker import EmbeddedBroker, free_port
 from streams.kafka import create_topics
 from streams.settings import Settings
 from streams.topics import STAGE_NAMES
+
+#: Worker settings for the embedded broker (real Kafka refuses sessions under 6 s).
+TANSU_TIMINGS = {
+    "MARSAD_SESSION_TIMEOUT": "3",
+    "MARSAD_HEARTBEAT_INTERVAL": "0.5",
+    "MARSAD_MAX_POLL_INTERVAL": "30",
+    "MARSAD_COMMIT_INTERVAL": "0.5",
+}
 
 
 class Worker:
@@ -43,26 +58,69 @@ class Worker:
             )
         return self
 
-    def stop(self, timeout: float = 30.0) -> int | None:
-        """SIGTERM, wait for a clean exit, kill if it hangs."""
-        if self.process is None or self.process.poll() is not None:
-            return None if self.process is None else self.process.returncode
-        self.process.send_signal(signal.SIGTERM)
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def terminate(self) -> None:
+        """Send SIGTERM without waiting (see :meth:`wait`)."""
+        if self.running:
+            self.process.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
+
+    def wait(self, timeout: float = 30.0) -> int | None:
+        if self.process is None:
+            return None
         try:
             return self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
             return self.process.wait()
 
+    def stop(self, timeout: float = 30.0) -> int | None:
+        """SIGTERM, wait for a clean exit, kill if it hangs."""
+        if not self.running:
+            return None if self.process is None else self.process.returncode
+        self.terminate()
+        return self.wait(timeout)
+
     def kill(self) -> None:
         """SIGKILL: a crash, no clean-up."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
+        if self.running:
+            self.process.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
+            self.process.wait()  # type: ignore[union-attr]
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
+
+    def get(self, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
+        """``GET`` on the worker's web server: (status, body); status 0 when unreachable."""
+        try:
+            with urllib.request.urlopen(f"{self.url}{path}", timeout=timeout) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+        except (urllib.error.URLError, OSError):
+            return 0, b""
+
+    def readiness(self) -> dict:
+        status, body = self.get("/readyz")
+        try:
+            data = json.loads(body) if body else {}
+        except ValueError:
+            data = {}
+        data["status"] = status
+        return data
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log.read_text("utf-8", "replace").splitlines()[-lines:])
+        except OSError:
+            return ""
 
 
 class LocalPipeline:
@@ -91,6 +149,7 @@ class LocalPipeline:
 
     def env(self, **overrides: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MARSAD_")}
+        env.update(TANSU_TIMINGS)
         env.update(
             MARSAD_BROKER=self.broker.url,
             MARSAD_PARTITIONS=str(self.partitions),
@@ -115,36 +174,68 @@ class LocalPipeline:
         self.workers.append(worker)
         return worker
 
+    def restart(self, worker: Worker, **env: str) -> Worker:
+        """A new process for ``worker``'s stage (after a stop or kill), same settings, new port."""
+        if worker.running:
+            raise RuntimeError(f"worker {worker.stage} (pid {worker.pid}) is still running")
+        settings = {k: v for k, v in worker.env.items() if k.startswith("MARSAD_") and k != "MARSAD_WEB_PORT"}
+        settings.update(env)
+        return self.add_worker(worker.stage, **settings)
+
+    def live_workers(self, stage: str | None = None) -> list[Worker]:
+        return [w for w in self.workers if w.running and (stage is None or w.stage == stage)]
+
     def stop(self) -> None:
+        """SIGTERM every worker at once, wait for them, then stop the broker."""
         for worker in self.workers:
-            worker.stop()
+            worker.terminate()
+        for worker in self.workers:
+            worker.wait(30)
         self.broker.stop()
         if self._tmp is not None:
             self._tmp.cleanup()
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        """Until every worker's readiness endpoint answers 200."""
-        import urllib.error
-        import urllib.request
+    def wait_ready(self, timeout: float = 90.0, workers: Sequence[Worker] | None = None, settle: float = 0.0) -> None:
+        """Until every running worker (or those given) answers ``/readyz`` 200 in one round.
 
+        Raises at once when a watched worker exits (with the end of its log), and on
+        timeout names the workers still not ready with their last readiness answer.
+        ``settle``: how long all must stay ready (a join can set off another rebalance).
+        """
+        watched = list(workers) if workers is not None else [w for w in self.workers if w.running]
         deadline = time.monotonic() + timeout
-        pending = list(self.workers)
-        while pending and time.monotonic() < deadline:
-            for worker in list(pending):
-                if worker.process is not None and worker.process.poll() is not None:
-                    raise RuntimeError(f"worker {worker.stage} exited with {worker.process.returncode}; see {worker.log}")
-                try:
-                    with urllib.request.urlopen(f"{worker.url}/readyz", timeout=1) as response:
-                        if response.status == 200:
-                            pending.remove(worker)
-                except (urllib.error.URLError, OSError):
-                    pass
+        ready_since: float | None = None
+        last: dict[int, dict] = {}
+        while True:
+            for worker in watched:
+                if not worker.running:
+                    code = worker.process.returncode if worker.process else None
+                    raise RuntimeError(
+                        f"worker {worker.stage} (pid {worker.pid}) exited with {code}; end of {worker.log}:\n"
+                        f"{worker.log_tail()}"
+                    )
+            answers = {id(w): w.readiness() for w in watched}
+            last.update(answers)
+            now = time.monotonic()
+            if all(a.get("status") == 200 for a in answers.values()):
+                ready_since = ready_since or now
+                if now - ready_since >= settle:
+                    return
+            else:
+                ready_since = None
+            if now > deadline:
+                pending = [
+                    f"{w.stage} (pid {w.pid}): {last.get(id(w))}" for w in watched if last.get(id(w), {}).get("status") != 200
+                ]
+                raise TimeoutError(f"workers not ready after {timeout} s: {'; '.join(pending)}")
             time.sleep(0.2)
-        if pending:
-            raise TimeoutError(f"workers not ready after {timeout} s: {[w.stage for w in pending]}")
 
     def __enter__(self) -> LocalPipeline:
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()

@@ -1,18 +1,47 @@
-"""Configuration from the environment (``MARSAD_`` prefix), validated at start."""
+"""Configuration from the environment (``MARSAD_`` prefix), validated at start.
+
+Every worker and command builds one :class:`Settings`; an invalid value stops it with a
+one-line message naming the variable (see :func:`describe_error`), never a traceback.
+
+Limits on input (documented defaults):
+
+``MARSAD_MAX_ARTICLE_CHARS`` (200 000)
+    Largest article text, in characters, the normaliser accepts; larger ones are
+    dead-lettered as ``ArticleTooLarge:too_large``. Same default as the offline path.
+``MARSAD_MAX_MESSAGE_BYTES`` (1 000 000)
+    Largest message value, in bytes, a stage decodes at all; larger ones are
+    dead-lettered before parsing. The dead letter keeps at most this many bytes of the
+    payload (``details.payload_truncated`` says when it was cut).
+``MARSAD_MAX_RECORD_BYTES`` (8 000 000)
+    Largest record a worker produces (and fetches). A 200 000-character article makes a
+    normalised record of about 1.2 MB, so this must stay well above 1 MB; keep it at or
+    below the broker's ``message.max.bytes``. An output the producer or broker refuses as
+    too large is dead-lettered, not retried.
+
+Group timing: the defaults suit a Kafka cluster (whose brokers refuse sessions under
+6 s). The embedded broker (Tansu) waits ``session_timeout / 2`` before completing every
+join, so :class:`streams.runner.LocalPipeline` runs its workers with a 3 s session and
+a 0.5 s heartbeat. ``max_poll_interval`` must stay well above ``session_timeout / 2``:
+aiokafka leaves the group when its fetcher idles that long, and it idles during joins.
+"""
 
 from __future__ import annotations
 
+import difflib
+import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "MARSAD_"
 
 
 class Settings(BaseSettings):
     """Every knob of a worker or command; secrets only ever come from the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="MARSAD_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     broker: str = "kafka://localhost:9092"
     partitions: int = Field(default=6, ge=1, le=1024)
@@ -25,37 +54,106 @@ class Settings(BaseSettings):
     max_article_chars: int = Field(default=200_000, ge=1_000)
     #: Largest message value accepted, in bytes, before decoding.
     max_message_bytes: int = Field(default=1_000_000, ge=10_000)
+    #: Largest record produced or fetched, in bytes (Faust producer_max_request_size).
+    max_record_bytes: int = Field(default=8_000_000, ge=100_000)
+    #: Appended to the pipeline version (``<version>+kb.<hash>.<tag>``): set it to re-publish
+    #: history under a new version after ``marsad reprocess`` (see streams.agents).
+    pipeline_tag: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     log_level: Literal["debug", "info", "warn", "error", "crit"] = "warn"
-    #: How long a worker may go between polls before the group drops it (seconds).
-    max_poll_interval: float = Field(default=3.0, gt=0)
+    #: How long the fetcher may idle before aiokafka leaves the group (seconds).
+    max_poll_interval: float = Field(default=30.0, gt=0)
     session_timeout: float = Field(default=10.0, gt=0)
     heartbeat_interval: float = Field(default=1.0, gt=0)
+    #: How long the coordinator waits for members to rejoin during a rebalance (seconds).
+    rebalance_timeout: float = Field(default=60.0, gt=0)
     commit_interval: float = Field(default=1.0, gt=0)
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "PLAIN"
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
     ssl_cafile: Path | None = None
+    #: Client certificate and key for mutual TLS (both or neither).
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+    ssl_check_hostname: bool = True
 
     @field_validator("broker")
     @classmethod
     def _broker_url(cls, value: str) -> str:
-        for url in value.split(";") if ";" in value else value.split(","):
+        urls = value.split(";") if ";" in value else value.split(",")
+        for url in urls:
             url = url.strip()
             if not url:
-                raise ValueError("MARSAD_BROKER is empty")
+                raise ValueError("is empty (want kafka://host:port[,kafka://host:port...])")
             if "://" in url and not url.startswith("kafka://"):
-                raise ValueError(f"MARSAD_BROKER must use kafka://host:port, got {url!r}")
+                raise ValueError(f"must use kafka://host:port, got {url!r}")
+            host, colon, port = url.removeprefix("kafka://").rpartition(":")
+            if not colon:
+                host, port = port, "9092"
+            if not host or "/" in host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"must be kafka://host:port, got {url!r}")
         return value
 
     @model_validator(mode="after")
-    def _security(self) -> Settings:
+    def _consistent(self) -> Settings:
         if self.security_protocol.startswith("SASL") and not (self.sasl_username and self.sasl_password):
             raise ValueError("SASL needs MARSAD_SASL_USERNAME and MARSAD_SASL_PASSWORD")
-        if self.ssl_cafile is not None and not self.ssl_cafile.is_file():
-            raise ValueError(f"MARSAD_SSL_CAFILE {self.ssl_cafile} does not exist")
+        for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+            path = getattr(self, name)
+            if path is not None and not path.is_file():
+                raise ValueError(f"MARSAD_{name.upper()} {path} does not exist")
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError("mutual TLS needs both MARSAD_SSL_CERTFILE and MARSAD_SSL_KEYFILE")
+        if self.heartbeat_interval * 3 > self.session_timeout:
+            raise ValueError(
+                f"MARSAD_HEARTBEAT_INTERVAL ({self.heartbeat_interval}) must be at most a third of "
+                f"MARSAD_SESSION_TIMEOUT ({self.session_timeout})"
+            )
+        if self.max_poll_interval <= self.session_timeout:
+            raise ValueError(
+                f"MARSAD_MAX_POLL_INTERVAL ({self.max_poll_interval}) must exceed "
+                f"MARSAD_SESSION_TIMEOUT ({self.session_timeout}): a worker idles during group joins"
+            )
+        if self.max_record_bytes <= self.max_message_bytes:
+            raise ValueError(
+                f"MARSAD_MAX_RECORD_BYTES ({self.max_record_bytes}) must exceed "
+                f"MARSAD_MAX_MESSAGE_BYTES ({self.max_message_bytes}): dead letters carry the payload"
+            )
         return self
 
     def bootstrap_servers(self) -> list[str]:
         """``host:port`` list for plain Kafka clients (aiokafka, librdkafka)."""
-        return [url.strip().removeprefix("kafka://") for url in self.broker.split(",") if url.strip()]
+        urls = self.broker.split(";") if ";" in self.broker else self.broker.split(",")
+        servers = [url.strip().removeprefix("kafka://") for url in urls if url.strip()]
+        return [server if ":" in server else f"{server}:9092" for server in servers]
+
+    def faust_broker(self) -> str:
+        """The broker URL list as Faust wants it (``;``-separated)."""
+        return ";".join(f"kafka://{server}" for server in self.bootstrap_servers())
+
+    def pipeline_version(self, base: str) -> str:
+        """``base`` (code + knowledge version) with the configured tag appended."""
+        return f"{base}.{self.pipeline_tag}" if self.pipeline_tag else base
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line per problem, naming the environment variable: ``MARSAD_BROKER: must use ...``."""
+    lines = []
+    for issue in error.errors():
+        loc = ".".join(str(part) for part in issue["loc"])
+        name = f"{ENV_PREFIX}{loc.upper()}" if loc else "configuration"
+        message = str(issue["msg"]).removeprefix("Value error, ")
+        lines.append(f"{name}: {message}")
+    return "; ".join(lines)
+
+
+def unknown_variables(environ: dict[str, str] | None = None) -> list[str]:
+    """``MARSAD_*`` variables no setting reads, each with a suggestion when one is close."""
+    environ = dict(os.environ) if environ is None else environ
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    problems = []
+    for name in sorted(environ):
+        if name.startswith(ENV_PREFIX) and name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+            problems.append(f"{name} is not a Marsad setting" + (f" (did you mean {close[0]}?)" if close else ""))
+    return problems

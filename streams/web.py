@@ -1,4 +1,18 @@
-"""Liveness, readiness and Prometheus metrics on the worker's Faust web server."""
+"""Liveness, readiness and Prometheus metrics on the worker's Faust web server.
+
+The server binds ``MARSAD_WEB_HOST`` (127.0.0.1 unless set; the Kubernetes manifests set
+0.0.0.0) on ``MARSAD_WEB_PORT``:
+
+``GET /healthz``  200 while the event loop answers (liveness).
+``GET /readyz``   200 when this worker holds partitions of its input topic(s), is not in
+                  the middle of a rebalance or table recovery, and reaches the broker;
+                  503 otherwise (a worker with no partitions, e.g. one more replica than
+                  partitions, is not ready).
+``GET /metrics``  Prometheus text: ``marsad_processed_total``, ``marsad_failed_total``,
+                  ``marsad_dead_lettered_total``, ``marsad_duplicates_suppressed_total``,
+                  ``marsad_processing_seconds`` (histogram) per stage, and
+                  ``marsad_consumer_lag`` per stage and partition (refreshed per scrape).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +32,12 @@ def register_web(app: faust.App, settings: Settings, stages: Sequence[str]) -> N
     stage_of_topic = {STAGE_TOPICS[stage].source: stage for stage in stages}
     servers = settings.bootstrap_servers()
 
+    def assigned() -> list:
+        try:
+            return [tp for tp in app.consumer.assignment() if tp.topic in stage_of_topic]
+        except Exception:  # noqa: BLE001 - consumer not started yet
+            return []
+
     @app.page("/healthz")
     class Health(View):
         """Liveness: the event loop answers."""
@@ -27,16 +47,21 @@ def register_web(app: faust.App, settings: Settings, stages: Sequence[str]) -> N
 
     @app.page("/readyz")
     class Ready(View):
-        """Readiness: partitions assigned and the broker reachable."""
+        """Readiness: partitions assigned, no rebalance in progress, broker reachable."""
 
         async def get(self, request: Request) -> Response:
-            try:
-                assigned = [tp for tp in app.consumer.assignment() if tp.topic in stage_of_topic]
-            except Exception:  # noqa: BLE001 - consumer not started yet
-                assigned = []
+            partitions = assigned()
+            rebalancing = bool(app.rebalancing)
             reachable = await broker_reachable(servers)
-            ready = bool(assigned) and reachable
-            body = {"ready": ready, "assigned_partitions": len(assigned), "broker_reachable": reachable}
+            ready = bool(partitions) and not rebalancing and reachable
+            body = {
+                "ready": ready,
+                "assigned_partitions": len(partitions),
+                "partitions": sorted(f"{tp.topic}:{tp.partition}" for tp in partitions),
+                "rebalancing": rebalancing,
+                "broker_reachable": reachable,
+                "stages": list(stages),
+            }
             return self.json(body, status=200 if ready else 503)
 
     @app.page("/metrics")
@@ -44,15 +69,34 @@ def register_web(app: faust.App, settings: Settings, stages: Sequence[str]) -> N
         """Prometheus text format, consumer lag refreshed on each scrape."""
 
         async def get(self, request: Request) -> Response:
-            try:
-                for tp in app.consumer.assignment():
-                    stage = stage_of_topic.get(tp.topic)
-                    if stage is None:
-                        continue
-                    position = await app.consumer.position(tp)
-                    highwater = app.consumer.highwater(tp)
-                    if position is not None and highwater is not None:
-                        LAG.labels(stage, str(tp.partition)).set(max(0, highwater - position))
-            except Exception:  # noqa: BLE001 - no assignment yet: report what we have
-                pass
+            await refresh_lag(app, stage_of_topic)
             return self.bytes(metrics_text(), content_type=PROMETHEUS_CONTENT_TYPE)
+
+
+async def refresh_lag(app: faust.App, stage_of_topic: dict[str, str]) -> None:
+    """Lag = end of the partition − the group's committed offset (the fetch position
+    before the first commit). Partitions no longer assigned are dropped."""
+    seen: set[tuple[str, str]] = set()
+    committed = getattr(app.monitor, "tp_committed_offsets", {}) or {}
+    try:
+        partitions = list(app.consumer.assignment())
+    except Exception:  # noqa: BLE001 - no consumer yet
+        partitions = []
+    for tp in partitions:
+        stage = stage_of_topic.get(tp.topic)
+        if stage is None:
+            continue
+        try:
+            end = app.consumer.highwater(tp)
+            done = committed.get(tp)
+            if done is None:
+                done = await app.consumer.position(tp)
+        except Exception:  # noqa: BLE001 - partition moving: report the rest
+            continue
+        if end is None or done is None:
+            continue
+        LAG.labels(stage, str(tp.partition)).set(max(0, end - done))
+        seen.add((stage, str(tp.partition)))
+    for labels in list(LAG._metrics):  # noqa: SLF001 - prometheus_client has no public listing
+        if labels[0] in stage_of_topic.values() and labels not in seen:
+            LAG.remove(*labels)
