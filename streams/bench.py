@@ -533,7 +533,6 @@ def run_bench(
     log(f"    {inproc.aps:.1f} articles/s")
 
     raw = keyed_payloads(corpus)
-    result: dict[str, Any] = {}
     with LocalPipeline(stages=[], partitions=partitions, extra_env=extra_env) as pipeline:
         bootstrap = pipeline.broker.bootstrap
         log(f"2/5 bus ceiling: 4 no-work relay processes on the embedded broker ({pipeline.broker.url})")
@@ -555,7 +554,10 @@ def run_bench(
             log("    workers ready; warming up with one article per base text, twice")
             settings = pipeline.settings
             warm = keyed_payloads(build_corpus(2 * len(bases), prefix="bench-warmup", bases=bases))
-            asyncio.run(_pipeline_run(settings, partitions, warm))
+            try:
+                asyncio.run(_pipeline_run(settings, partitions, warm))
+            except BenchError as error:
+                raise BenchError(f"warm-up: {error}\n{_log_tails(pipeline)}") from error
             log(f"    publishing {articles} articles as fast as possible")
             cpu_before = sampler.cpu_seconds()
             try:
