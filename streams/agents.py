@@ -67,7 +67,7 @@ from aiokafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeEr
 
 from streams.handling import Outgoing, gate_key_of, handle_message, output_failed
 from streams.kafka import client_options
-from streams.observability import DEAD_LETTERED, DUPLICATES, FAILED, LATENCY, PROCESSED
+from streams.observability import DEAD_LETTERED, DUPLICATES, FAILED, LATENCY, PROCESSED, RECONCILED
 from streams.settings import Settings
 from streams.stages.pipeline import StageContext, default_context
 from streams.topics import DLQ, ENRICHED, HEADER_PIPELINE, PLOVER, STAGE_TOPICS
@@ -220,19 +220,25 @@ class PublishGate:
         self._reconciled.add(partition)
 
     async def _reconcile(self, topic: str, partition: int) -> None:
+        started = time.perf_counter()
         tp = TopicPartition(topic, partition)
         consumer = AIOKafkaConsumer(
-            **client_options(self.settings), enable_auto_commit=False, max_partition_fetch_bytes=self.settings.max_record_bytes
+            **client_options(self.settings),
+            enable_auto_commit=False,
+            max_partition_fetch_bytes=self.settings.max_record_bytes,
+            fetch_max_wait_ms=100,
         )
         await consumer.start()
         try:
-            consumer.assign([tp])
+            # offsets first: once the partition is assigned, a fetch long-poll is in flight
+            # and Tansu answers the next request on the connection only after it
             begin = (await consumer.beginning_offsets([tp]))[tp]
             end = (await consumer.end_offsets([tp]))[tp]
             mark = self.watermark(topic, partition)
             start = max(begin, mark + 1 if mark is not None else begin)
             found = 0
             if start < end:
+                consumer.assign([tp])
                 consumer.seek(tp, start)
                 while await consumer.position(tp) < end:
                     batch = await consumer.getmany(tp, timeout_ms=1000, max_records=500)
@@ -245,9 +251,11 @@ class PublishGate:
                             self.mark(key, bytes(version))
                             found += 1
                 self.advance(topic, partition, end - 1)
+            if found:
+                RECONCILED.labels(self.stage).inc(found)
             log.info(
-                "gate %s: %s[%d] reconciled offsets %d..%d (%d record(s) recorded)",
-                self.stage, topic, partition, start, end, found,
+                "gate %s: %s[%d] reconciled offsets %d..%d in %.3f s (%d record(s) found past the watermark)",
+                self.stage, topic, partition, start, end, time.perf_counter() - started, found,
             )
         finally:
             await consumer.stop()

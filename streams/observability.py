@@ -14,6 +14,13 @@ DEAD_LETTERED = Counter("marsad_dead_lettered", "Messages sent to the dead-lette
 DUPLICATES = Counter(
     "marsad_duplicates_suppressed", "Outputs not republished: already published by this version", ["stage"], registry=REGISTRY
 )
+RECONCILED = Counter(
+    "marsad_gate_reconciled",
+    "Published records the publish-once gate found on its output topic past its watermark (acknowledged, "
+    "but their table update was lost in a crash)",
+    ["stage"],
+    registry=REGISTRY,
+)
 LATENCY = Histogram(
     "marsad_processing_seconds",
     "Time to process one message in a stage",

@@ -70,7 +70,8 @@ def register_web(app: faust.App, settings: Settings, stages: Sequence[str]) -> N
 
         async def get(self, request: Request) -> Response:
             await refresh_lag(app, stage_of_topic)
-            return self.bytes(metrics_text(), content_type=PROMETHEUS_CONTENT_TYPE)
+            # aiohttp refuses a charset inside content_type=; a header carries it verbatim
+            return self.bytes(metrics_text(), headers={"Content-Type": PROMETHEUS_CONTENT_TYPE})
 
 
 async def refresh_lag(app: faust.App, stage_of_topic: dict[str, str]) -> None:

@@ -13,9 +13,9 @@ def _removed(text: str) -> list[str]:
 
 def test_patterns_load_with_known_scopes() -> None:
     patterns = chrome_patterns()
-    assert len(patterns) >= 5
-    assert all(p.name and p.regex.pattern for p in patterns)
-    assert len({p.name for p in patterns}) == len(patterns)
+    assert len(patterns.names) >= 5
+    assert len(set(patterns.names.values())) == len(patterns.names)  # names are unique
+    assert patterns.line is not None and patterns.head is not None and patterns.tail is not None
 
 
 @pytest.mark.parametrize(
