@@ -67,12 +67,32 @@ class PhraseMatcher(Generic[T]):
                     patterns.append(pattern)
                     self._meta.append((phrase, clitic))
         self._automaton = ahocorasick_rs.AhoCorasick(patterns) if patterns else None
+        # Leftmost-longest, non-overlapping: the fast path when no nesting is asked for.
+        self._leftmost = (
+            ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest) if patterns else None
+        )
 
     def __len__(self) -> int:
         return len(self._values)
 
     def _is_open(self, index: int) -> bool:
         return self._open_end or self._meta[index][0] in self._open_phrases
+
+    def _find_leftmost(self, text: str) -> list[PhraseMatch[T]] | None:
+        """Leftmost-longest matches, or ``None`` when one breaks a word boundary.
+
+        A hit inside a word may hide a valid shorter one; the full search settles those.
+        """
+        size = len(text)
+        matches: list[PhraseMatch[T]] = []
+        for index, start, end in self._leftmost.find_matches_as_indexes(text):  # type: ignore[union-attr]
+            if (start > 0 and text[start - 1].isalnum()) or (
+                end < size and text[end].isalnum() and not self._is_open(index)
+            ):
+                return None
+            phrase, clitic = self._meta[index]
+            matches.append(PhraseMatch(start + len(clitic), end, phrase, clitic, self._values[phrase]))
+        return matches
 
     def find(self, text: str, *, nested: bool = False) -> list[PhraseMatch[T]]:
         """Non-overlapping matches in text order, longest first where they compete.
@@ -82,6 +102,10 @@ class PhraseMatcher(Generic[T]):
         """
         if self._automaton is None:
             return []
+        if not nested:
+            fast = self._find_leftmost(text)
+            if fast is not None:
+                return fast
         size = len(text)
         is_open = self._is_open
         candidates: list[tuple[int, int, int]] = []
