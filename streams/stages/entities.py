@@ -128,7 +128,7 @@ def find_entities(article: NormalisedArticle) -> list[Entity]:
         start, end = sentence.start + start, sentence.start + end
         covered.append((start, end))
         if hit.actor is not None:
-            mentions.setdefault(hit.actor, []).append(Mention.model_construct(text=article.text[start:end], start=start, end=end))
+            mentions.setdefault(hit.actor, []).append(Mention(text=article.text[start:end], start=start, end=end))
     entities = [_entity(index.actors[actor], found) for actor, found in mentions.items()]
     entities += _unlinked(article, covered)
     entities.sort(key=lambda entity: entity.mentions[0].start)
@@ -151,7 +151,7 @@ def _drop_redundant_nested(hits: list[_Hit]) -> list[_Hit]:
 
 
 def _entity(actor: Actor, mentions: list[Mention]) -> Entity:
-    return Entity.model_construct(
+    return Entity(
         canonical=actor.canonical,
         type=actor.type,
         camp=actor.camp,
@@ -320,9 +320,9 @@ def _unlinked(article: NormalisedArticle, covered: list[tuple[int, int]]) -> lis
         if is_covered(start, end):
             return
         entity = found.get(surface)
-        mention = Mention.model_construct(text=surface, start=start, end=end)
+        mention = Mention(text=surface, start=start, end=end)
         if entity is None:
-            found[surface] = Entity.model_construct(canonical=surface, type=kind, linked=False, mentions=[mention])  # type: ignore[arg-type]
+            found[surface] = Entity(canonical=surface, type=kind, linked=False, mentions=[mention])  # type: ignore[arg-type]
         else:
             entity.mentions.append(mention)
 

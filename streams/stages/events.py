@@ -121,7 +121,7 @@ def find_events(article: EntitiesArticle) -> list[Event]:
             if trigger.host and event.type == EventType.VISIT and _is_person(article, event.targets):
                 # "استقبل المشير حفتر الوزير": a reception by a person is also a meeting
                 events.append((number, event.model_copy(update={"type": EventType.MEETING, "cameo": "040",
-                    "plover": Plover.model_construct(event="CONSULT", mode="meet", context=["diplomatic"])})))
+                    "plover": Plover(event="CONSULT", mode="meet", context=["diplomatic"])})))
     return _merge([event for _, event in events])
 
 
@@ -209,17 +209,17 @@ def _event(
         return None
     time = _time(article, number, start, lexicon)
     original_start, original_end = span_to_original(sentence.shifts, start, end)
-    return Event.model_construct(
+    return Event(
         type=trigger.type,
         cameo=trigger.cameo,
-        plover=Plover.model_construct(event=trigger.plover_event, mode=trigger.plover_mode, context=list(trigger.context)),
+        plover=Plover(event=trigger.plover_event, mode=trigger.plover_mode, context=list(trigger.context)),
         actors=actors,
         targets=targets,
         location=_location(norm, start, participants, lexicon),
         time=time,
         modality=_modality(norm, start, end, lexicon, time, year),
         trigger=article.text[sentence.start + original_start : sentence.start + original_end],
-        evidence=Mention.model_construct(text=article.text[sentence.start : sentence.end], start=sentence.start, end=sentence.end),
+        evidence=Mention(text=article.text[sentence.start : sentence.end], start=sentence.start, end=sentence.end),
     )
 
 

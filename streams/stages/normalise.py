@@ -41,7 +41,7 @@ def normalise(raw: RawArticle, *, max_chars: int = DEFAULT_MAX_CHARS) -> Normali
         for start, end in split_sentences(text, line_start, line_end):
             folded = fold(text[start:end])
             sentences.append(
-                Sentence.model_construct(start=start, end=end, norm=folded.text, shifts=list(folded.shifts), heading=heading)
+                Sentence(start=start, end=end, norm=folded.text, shifts=list(folded.shifts), heading=heading)
             )
     content_hash = hashlib.sha256("\n".join(s.norm for s in sentences).encode()).hexdigest()
     return NormalisedArticle(
@@ -54,7 +54,7 @@ def normalise(raw: RawArticle, *, max_chars: int = DEFAULT_MAX_CHARS) -> Normali
         language=language,
         content_hash=content_hash,
         sentences=sentences,
-        boilerplate=[Removed.model_construct(text=text[c.start : c.end], start=c.start, end=c.end, pattern=c.pattern) for c in chrome],
+        boilerplate=[Removed(text=text[c.start : c.end], start=c.start, end=c.end, pattern=c.pattern) for c in chrome],
     )
 
 

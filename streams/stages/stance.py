@@ -84,7 +84,7 @@ def find_stance(article: EventsArticle, backends: Backends | None = None) -> Sta
                 start, end = span_to_original(sentence.shifts, match.start, match.end)
                 start, end = sentence.start + start, sentence.start + end
                 evidence.append(
-                    StanceCue.model_construct(text=article.text[start:end], start=start, end=end, cue=cue.kind, weight=round(weight, 4))
+                    StanceCue(text=article.text[start:end], start=start, end=end, cue=cue.kind, weight=round(weight, 4))
                 )
     score = math.tanh(lexicon.squash * total)
     model = backends.stance.score(article) if backends and backends.stance else None
@@ -99,7 +99,7 @@ def find_stance(article: EventsArticle, backends: Backends | None = None) -> Sta
     else:
         label = "neutral"
     evidence.sort(key=lambda cue: -abs(cue.weight))
-    return Stance.model_construct(label=label, score=score, evidence=evidence)
+    return Stance(label=label, score=score, evidence=evidence)
 
 
 def _weight(kind: str, weight: float, start: int, end: int, sides: list[_Side], lexicon: StanceLexicon) -> float:
