@@ -292,6 +292,7 @@ def _register_stage(app: faust.App, settings: Settings, stage: str, context: Sta
 
     async def handle(message: Any) -> None:
         started = time.perf_counter()
+        log.warning("DEBUG in %s:%s gen=%s", message.partition, message.offset, getattr(message, "generation_id", None))
         outcome = handle_message(
             stage,
             message.key,

@@ -1,10 +1,12 @@
 """A multi-pattern phrase matcher over the matching form, built once, clitic-aware.
 
-All phrases go into one Aho–Corasick automaton (``ahocorasick_rs``), each also with the
-proclitics Arabic attaches in front of a word: و ف ب ل ك and their pairs, and for
-phrases that start with the article ال the fused ``لل`` form ("للجيش"). A hit must start
-at a word boundary; it must end at one too unless the phrase is ``open_end`` (a stem such
-as a trigger verb that takes suffixes). Overlapping hits resolve longest first.
+All phrases go into one Aho–Corasick automaton (``ahocorasick_rs``); a phrase that starts
+with the article ال also goes in without its alef, for the fused form after ل ("للجيش").
+A hit must start a word, or follow one of the proclitics Arabic attaches in front of a
+word (و ف ب ل ك س and their pairs) that starts it; it must end a word too unless the
+phrase is open-ended (a stem such as a trigger that takes suffixes). Overlapping hits
+resolve longest first. Checking clitics at the hit, rather than adding every clitic
+form to the automaton, keeps it small and its hits few.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import ahocorasick_rs
 
 T = TypeVar("T")
 
-#: Proclitic sequences tried in front of every phrase (already in matching form).
-CLITICS: tuple[str, ...] = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك", "فك", "س", "وس", "فس")
-_CLITICS_BEFORE_ARTICLE: tuple[str, ...] = ("ل", "ول", "فل")
+#: Proclitic sequences a word may carry in front (already in matching form).
+CLITICS: frozenset[str] = frozenset(("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك", "فك", "س", "وس", "فس"))
+#: Before an article whose alef fused away ("للجيش"): the ل and what may precede it.
+_CLITICS_BEFORE_ARTICLE: frozenset[str] = frozenset(("ل", "ول", "فل"))
+_LONGEST_CLITIC = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,19 +57,15 @@ class PhraseMatcher(Generic[T]):
         self._values = {phrase: tuple(found) for phrase, found in values.items()}
         self._open_end = open_end
         self._open_phrases = frozenset(open_phrases)
+        self._clitics = clitics
         patterns: list[str] = []
-        self._meta: list[tuple[str, str]] = []
-        seen: set[str] = set()
+        self._meta: list[tuple[str, bool]] = []  # (phrase, written without the alef of its article)
         for phrase in self._values:
-            prefixes = CLITICS if clitics else ("",)
-            variants = [(clitic, clitic + phrase) for clitic in prefixes]
-            if clitics and phrase.startswith("ال") and len(phrase) > 3:
-                variants += [(clitic, clitic + phrase[1:]) for clitic in _CLITICS_BEFORE_ARTICLE]
-            for clitic, pattern in variants:
-                if pattern not in seen:
-                    seen.add(pattern)
-                    patterns.append(pattern)
-                    self._meta.append((phrase, clitic))
+            patterns.append(phrase)
+            self._meta.append((phrase, False))
+            if clitics and phrase.startswith("ال") and len(phrase) > 3 and phrase[1:] not in self._values:
+                patterns.append(phrase[1:])
+                self._meta.append((phrase, True))
         self._automaton = ahocorasick_rs.AhoCorasick(patterns) if patterns else None
         # Leftmost-longest, non-overlapping: the fast path when no nesting is asked for.
         self._leftmost = (
@@ -78,6 +78,20 @@ class PhraseMatcher(Generic[T]):
     def _is_open(self, index: int) -> bool:
         return self._open_end or self._meta[index][0] in self._open_phrases
 
+    def _clitic(self, text: str, start: int, index: int) -> str | None:
+        """The proclitics between the start of the word and the hit, or None if not allowed."""
+        word_start = start
+        while word_start > 0 and text[word_start - 1].isalnum() and start - word_start <= _LONGEST_CLITIC:
+            word_start -= 1
+        if word_start > 0 and text[word_start - 1].isalnum():
+            return None
+        clitic = text[word_start:start]
+        if self._meta[index][1]:
+            return clitic if clitic in _CLITICS_BEFORE_ARTICLE else None
+        if not clitic:
+            return clitic
+        return clitic if self._clitics and clitic in CLITICS else None
+
     def _find_leftmost(self, text: str) -> list[PhraseMatch[T]] | None:
         """Leftmost-longest matches, or ``None`` when one breaks a word boundary.
 
@@ -86,12 +100,11 @@ class PhraseMatcher(Generic[T]):
         size = len(text)
         matches: list[PhraseMatch[T]] = []
         for index, start, end in self._leftmost.find_matches_as_indexes(text):  # type: ignore[union-attr]
-            if (start > 0 and text[start - 1].isalnum()) or (
-                end < size and text[end].isalnum() and not self._is_open(index)
-            ):
+            clitic = self._clitic(text, start, index)
+            if clitic is None or (end < size and text[end].isalnum() and not self._is_open(index)):
                 return None
-            phrase, clitic = self._meta[index]
-            matches.append(PhraseMatch(start + len(clitic), end, phrase, clitic, self._values[phrase]))
+            phrase = self._meta[index][0]
+            matches.append(PhraseMatch(start, end, phrase, clitic, self._values[phrase]))
         return matches
 
     def find(self, text: str, *, nested: bool = False) -> list[PhraseMatch[T]]:
@@ -108,40 +121,41 @@ class PhraseMatcher(Generic[T]):
                 return fast
         size = len(text)
         is_open = self._is_open
-        candidates: list[tuple[int, int, int]] = []
+        # (start of the word with its clitics, end, pattern index, clitics)
+        candidates: list[tuple[int, int, int, str]] = []
         for index, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
-            if start > 0 and text[start - 1].isalnum():
-                continue
             if end < size and text[end].isalnum() and not is_open(index):
                 continue
-            candidates.append((start, end, index))
+            clitic = self._clitic(text, start, index)
+            if clitic is not None:
+                candidates.append((start - len(clitic), end, index, clitic))
         if not candidates:
             return []
         candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
         occupied = bytearray(size)
-        taken: list[tuple[int, int, int]] = []
-        rest: list[tuple[int, int, int]] = []
+        taken: list[tuple[int, int, int, str]] = []
+        rest: list[tuple[int, int, int, str]] = []
         for candidate in candidates:
-            start, end, _ = candidate
+            start, end = candidate[0], candidate[1]
             if occupied.find(1, start, end) == -1:
                 occupied[start:end] = b"\x01" * (end - start)
                 taken.append(candidate)
             else:
                 rest.append(candidate)
-        inner: list[tuple[int, int, int]] = []
+        inner: list[tuple[int, int, int, str]] = []
         if nested and rest:
             inside = bytearray(size)
             for candidate in rest:
-                start, end, _ = candidate
+                start, end = candidate[0], candidate[1]
                 if inside.find(1, start, end) != -1:
                     continue
-                if any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in taken):
+                if any(s <= start and end <= e and (s, e) != (start, end) for s, e, _, _ in taken):
                     inside[start:end] = b"\x01" * (end - start)
                     inner.append(candidate)
         matches = []
         for group, is_nested in ((taken, False), (inner, True)):
-            for start, end, index in group:
-                phrase, clitic = self._meta[index]
+            for start, end, index, clitic in group:
+                phrase = self._meta[index][0]
                 matches.append(PhraseMatch(start + len(clitic), end, phrase, clitic, self._values[phrase], is_nested))
         matches.sort(key=lambda match: (match.start, match.nested))
         return matches
