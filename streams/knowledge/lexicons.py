@@ -136,6 +136,7 @@ class _StanceSpec(BaseModel):
     decay: bool = True
     distancing_window: int = Field(ge=0)
     rival_factor: float = Field(ge=0, le=1)
+    ally_factor: float = Field(ge=0, le=1)
     quote_factor: float = Field(ge=0, le=1)
     indirect_factor: float = Field(ge=0, le=1)
     naming: list[_CueSpec]
@@ -161,6 +162,7 @@ class StanceLexicon:
     decay: bool
     distancing_window: int
     rival_factor: float
+    ally_factor: float
     quote_factor: float
     indirect_factor: float
     quote_openers: frozenset[str]
@@ -184,6 +186,7 @@ class StanceLexicon:
             decay=spec.decay,
             distancing_window=spec.distancing_window,
             rival_factor=spec.rival_factor,
+            ally_factor=spec.ally_factor,
             quote_factor=spec.quote_factor,
             indirect_factor=spec.indirect_factor,
             quote_openers=frozenset(fold_phrase(word) for word in spec.quote_openers),

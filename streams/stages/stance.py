@@ -25,6 +25,7 @@ from streams.text.matchform import span_to_original
 
 CAMP = "haftar"
 _RIVAL_CAMPS = frozenset({"gnu"})
+_ALLY_CAMPS = frozenset({"russia"})
 _QUOTE_RE = re.compile('"')
 _SPEECH_COMPLEMENT = re.compile(r"\b(?:ان|بان|انه|بانه|انها|بانها)\b|:")
 
@@ -32,7 +33,7 @@ _SPEECH_COMPLEMENT = re.compile(r"\b(?:ان|بان|انه|بانه|انها|با
 @dataclass(slots=True)
 class _Side:
     position: int  # folded offset in the sentence
-    side: str  # "camp" or "rival"
+    side: str  # "camp", "ally" or "rival"
 
 
 def score_stance(
@@ -111,10 +112,21 @@ def _weight(kind: str, weight: float, start: int, end: int, sides: list[_Side], 
             return 0.0
         nearest = min(near, key=lambda s: abs(s.position - start))
         return weight if nearest.side == "camp" else -weight * lexicon.rival_factor
-    if not sides:
+    within = [s for s in sides if start <= s.position < end]  # "هجوم حفتر": the cue names it
+    before = [s for s in sides if s.position < start]
+    if within:
+        about = within[0]
+    elif before:
+        about = max(before, key=lambda s: s.position)
+    elif sides:
+        about = min(sides, key=lambda s: s.position)
+    else:
         return 0.0
-    nearest = min(sides, key=lambda s: min(abs(s.position - start), abs(s.position - end)))
-    return weight if nearest.side == "camp" else -weight * lexicon.rival_factor
+    if about.side == "camp":
+        return weight
+    if about.side == "ally":
+        return weight * lexicon.ally_factor
+    return -weight * lexicon.rival_factor
 
 
 def _sides_by_sentence(article: EventsArticle) -> dict[int, list[_Side]]:
@@ -122,8 +134,9 @@ def _sides_by_sentence(article: EventsArticle) -> dict[int, list[_Side]]:
     result: dict[int, list[_Side]] = {}
     for item in placed_mentions(article):
         camp = item.entity.camp
-        if camp == CAMP or camp in _RIVAL_CAMPS:
-            result.setdefault(item.sentence, []).append(_Side(item.start, "camp" if camp == CAMP else "rival"))
+        side = "camp" if camp == CAMP else "rival" if camp in _RIVAL_CAMPS else "ally" if camp in _ALLY_CAMPS else None
+        if side is not None:
+            result.setdefault(item.sentence, []).append(_Side(item.start, side))
     return result
 
 
