@@ -272,6 +272,9 @@ def _register_stage(app: faust.App, settings: Settings, stage: str, context: Sta
     source = _topic(app, topics.source, settings)
     sender = Sender(app, {name: _topic(app, name, settings) for name in {topics.sink, DLQ, PLOVER}})
     gate = PublishGate(app, settings, stage, context.pipeline_version) if stage in GATED_STAGES else None
+    # every per-stage series exists from the start (0, not absent) for dashboards and alerts
+    for series in (PROCESSED, DEAD_LETTERED, LATENCY, DUPLICATES, RECONCILED):
+        series.labels(stage)
 
     async def dead_letter_output(message: Any, rejected: OutputRejected) -> None:
         letter = output_failed(
@@ -292,7 +295,6 @@ def _register_stage(app: faust.App, settings: Settings, stage: str, context: Sta
 
     async def handle(message: Any) -> None:
         started = time.perf_counter()
-        log.warning("DEBUG in %s:%s gen=%s", message.partition, message.offset, getattr(message, "generation_id", None))
         outcome = handle_message(
             stage,
             message.key,

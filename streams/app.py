@@ -33,8 +33,11 @@ def seek_before_resume() -> None:
     never acknowledged, so its commits stop at the hole until the next restart. Seen
     on the embedded broker after about one worker restart in three (10-13 messages
     per partition). Seeking while the partitions are still paused, and resuming the
-    flow in the same step, leaves no window. Idempotent.
+    flow in the same step, leaves no window. Faust has this sequence twice (after a
+    recovery, and when none was needed); both are replaced. Idempotent.
     """
+    import asyncio
+
     from faust.tables.recovery import Recovery
 
     if getattr(Recovery, "_marsad_seek_first", False):
@@ -68,7 +71,43 @@ def seek_before_resume() -> None:
         app.on_rebalance_end()
         self.log.info("Worker ready")
 
+    async def on_recovery_completed(self: Recovery, generation_id: int = 0) -> None:
+        consumer = self.app.consumer
+        self.log.info("Restore complete!")
+        await self.app.on_rebalance_complete.send()
+        self._set_recovery_ended()
+        callback_coros = [
+            asyncio.ensure_future(
+                table.on_recovery_completed(self.actives_for_table[table], self.standbys_for_table[table])
+            )
+            for table in self.tables.values()
+        ]
+        if callback_coros:
+            await asyncio.wait(callback_coros)
+        assignment = consumer.assignment()
+        if self.app.consumer_generation_id != generation_id:
+            self.log.warning("Recovery rebalancing again")
+            return
+        if assignment:
+            self.log.info("Seek stream partitions to committed offsets (before resuming them).")
+            await self._wait(consumer.perform_seek(), timeout=self.app.conf.broker_request_timeout)
+            if self.app.consumer_generation_id != generation_id:
+                self.log.warning("Recovery rebalancing again")
+                return
+            consumer.resume_partitions({tp for tp in consumer.assignment() if not self._is_changelog_tp(tp)})
+        self.completed.set()
+        # no await from resume_partitions to here: nothing is fetched while the flow is off
+        self.app.flow_control.resume()
+        consumer.resume_flow()
+        await self.app._fetcher.maybe_start()  # noqa: SLF001 - as Faust does
+        self.tables.on_actives_ready()
+        if not self.app.assignor.assigned_standbys():
+            self.tables.on_standbys_ready()
+        self.app.on_rebalance_end()
+        self.log.info("Worker ready")
+
     Recovery._resume_streams = _resume_streams  # type: ignore[method-assign]
+    Recovery.on_recovery_completed = on_recovery_completed  # type: ignore[method-assign]
     Recovery._marsad_seek_first = True  # type: ignore[attr-defined]
 
 

@@ -72,8 +72,12 @@ def worker(stage: str, broker: str | None) -> None:
 
     from streams.app import create_app
 
+    import faulthandler
+    import signal
+
     from faust.exceptions import ImproperlyConfigured
 
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>` prints every thread's stack
     settings = _settings(broker)
     stages = list(STAGE_NAMES) if stage == "all" else [stage]
     try:

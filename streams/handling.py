@@ -175,7 +175,7 @@ def dead_letter(
     if value is not None and max_payload_bytes is not None and len(value) > max_payload_bytes:
         details["payload_truncated"] = True
         details["payload_bytes"] = len(value)
-        value = value[:max_payload_bytes]
+        value = _cut(value, max_payload_bytes)
     payload, encoding = _payload(value)
     if isinstance(error, ValidationError):
         details["errors"] = [
@@ -195,6 +195,18 @@ def dead_letter(
         pipeline_version=context.pipeline_version,
         details=details,
     )
+
+
+def _cut(value: bytes, limit: int) -> bytes:
+    """The first ``limit`` bytes, backed off to a UTF-8 boundary when the cut splits a character."""
+    head = value[:limit]
+    for back in range(4):
+        try:
+            head[: len(head) - back].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return head[: len(head) - back]
+    return head
 
 
 def _payload(value: bytes | None) -> tuple[str, str]:

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     ssl_keyfile: Path | None = None
     ssl_check_hostname: bool = True
 
+    @field_validator("pipeline_tag", mode="before")
+    @classmethod
+    def _no_tag(cls, value: object) -> object:
+        return None if value == "" else value
+
     @field_validator("broker")
     @classmethod
     def _broker_url(cls, value: str) -> str:

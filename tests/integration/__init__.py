@@ -1,0 +1,1 @@
+"""Integration tests: the embedded broker, real worker processes, real topics."""

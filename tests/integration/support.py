@@ -1,0 +1,298 @@
+"""Helpers of the integration suite: a topic watcher, publishing, the CLI, metrics, articles."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+from aiokafka import AIOKafkaConsumer
+from aiokafka.partitioner import DefaultPartitioner
+from prometheus_client.parser import text_string_to_metric_families
+
+from models import RawArticle
+from streams.kafka import producer
+from streams.runner import LocalPipeline, Worker
+from streams.settings import Settings
+from streams.sources import iter_sources
+from streams.topics import ALL_TOPICS, ENRICHED, RAW
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO / "streams" / "samples"
+SEEDS = REPO.parent / "shared" / "seeds"
+
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------- articles
+
+
+def sample_articles() -> list[RawArticle]:
+    """The bundled samples, as ``marsad replay`` reads them."""
+    return [item.article for item in iter_sources([SAMPLES]) if item.article is not None]
+
+
+def seed_articles() -> list[RawArticle]:
+    if not SEEDS.is_dir():
+        return []
+    return [item.article for item in iter_sources([SEEDS]) if item.article is not None]
+
+
+def variants(prefix: str, count: int) -> list[RawArticle]:
+    """``count`` distinct articles ``{prefix}-{i}``: the samples with a numbered closing line."""
+    base = sample_articles()
+    out = []
+    for number in range(count):
+        article = base[number % len(base)]
+        out.append(
+            article.model_copy(update={"id": f"{prefix}-{number}", "text": f"{article.text}\nتحديث رقم {number} من الوكالة."})
+        )
+    return out
+
+
+def keyed(articles: Iterable[RawArticle]) -> list[tuple[bytes, bytes]]:
+    return [(article.id.encode(), article.to_json()) for article in articles]  # type: ignore[union-attr]
+
+
+def partition_for(key: bytes, partitions: int) -> int:
+    """The partition the producers' default partitioner (murmur2) picks for ``key``."""
+    every = list(range(partitions))
+    return DefaultPartitioner()(key, every, every)
+
+
+# --------------------------------------------------------------------------- publishing
+
+
+def publish(
+    settings: Settings,
+    messages: Sequence[tuple[bytes | None, bytes]],
+    *,
+    topic: str = RAW,
+    partition: int | None = None,
+    headers: list[tuple[str, bytes]] | None = None,
+) -> None:
+    """Send keyed values and wait for every acknowledgement."""
+
+    async def run() -> None:
+        client = producer(settings)
+        await client.start()
+        try:
+            futures = [
+                await client.send(topic, value, key=key, partition=partition, headers=headers) for key, value in messages
+            ]
+            await asyncio.gather(*futures)
+        finally:
+            await client.stop()
+
+    asyncio.run(run())
+
+
+def publish_paced(settings: Settings, articles: Sequence[RawArticle], rate: float) -> threading.Thread:
+    """Publish in a background thread at ``rate`` articles per second; join the thread to wait."""
+    from streams.replay import publish as replay_publish
+
+    messages = [(article.id, article.to_json()) for article in articles]  # type: ignore[misc]
+    thread = threading.Thread(
+        target=lambda: asyncio.run(replay_publish(settings, messages, rate=rate, show_progress=False)),  # type: ignore[arg-type]
+        daemon=True,
+    )
+    thread.start()
+    return thread
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class TopicWatcher:
+    """Reads topics from their beginning in a background thread and keeps every record.
+
+    Tests publish unique ids and wait for them here instead of re-reading topics.
+    """
+
+    def __init__(self, settings: Settings, topics: Sequence[str] = ALL_TOPICS):
+        self.settings = settings
+        self.topics = list(topics)
+        self._records: dict[str, list[Any]] = {topic: [] for topic in self.topics}
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self.last_record_at = time.monotonic()
+        self._thread = threading.Thread(target=self._run, name="topic-watcher", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(30):
+            raise RuntimeError(f"topic watcher did not start: {self._error!r}")
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as error:  # noqa: BLE001 - reported by wait()
+            self._error = error
+            self._ready.set()
+
+    async def _main(self) -> None:
+        consumer = AIOKafkaConsumer(
+            *self.topics,
+            bootstrap_servers=self.settings.bootstrap_servers(),
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            max_partition_fetch_bytes=16_000_000,
+            fetch_max_wait_ms=100,
+        )
+        await consumer.start()
+        self._ready.set()
+        try:
+            while not self._stop.is_set():
+                batch = await consumer.getmany(timeout_ms=200, max_records=1000)
+                if batch:
+                    with self._cond:
+                        for tp, records in batch.items():
+                            self._records[tp.topic].extend(records)
+                        self.last_record_at = time.monotonic()
+                        self._cond.notify_all()
+        finally:
+            await consumer.stop()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def records(self, topic: str) -> list[Any]:
+        with self._cond:
+            return list(self._records[topic])
+
+    def keys(self, topic: str) -> Counter[str]:
+        return Counter(r.key.decode("utf-8", "replace") for r in self.records(topic) if r.key is not None)
+
+    def by_key(self, topic: str, key: str) -> list[Any]:
+        wanted = key.encode()
+        return [r for r in self.records(topic) if r.key == wanted]
+
+    def wait(self, predicate: Callable[[], T], timeout: float, what: str) -> T:
+        """Until ``predicate()`` is truthy (re-checked on every new record, at least every 0.5 s)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._error is not None:
+                raise RuntimeError(f"topic watcher failed: {self._error!r}")
+            with self._cond:
+                result = predicate()
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+                self._cond.wait(min(0.5, remaining))
+
+    def wait_keys(self, topic: str, keys: Iterable[str], timeout: float = 60.0) -> Counter[str]:
+        wanted = set(keys)
+
+        def arrived() -> Counter[str] | None:
+            seen = Counter(
+                r.key.decode() for r in self._records[topic] if r.key is not None and r.key.decode("utf-8", "replace") in wanted
+            )
+            return seen if len(seen) == len(wanted) else None
+
+        try:
+            return self.wait(arrived, timeout, f"{len(wanted)} key(s) on {topic}")
+        except AssertionError:
+            missing = sorted(wanted - set(self.keys(topic)))
+            raise AssertionError(f"{len(missing)} of {len(wanted)} key(s) never reached {topic}: {missing[:10]}") from None
+
+    def quiet(self, seconds: float = 1.5, timeout: float = 60.0) -> None:
+        """Until no record arrived on any watched topic for ``seconds``."""
+        self.wait(lambda: time.monotonic() - self.last_record_at >= seconds, timeout, "the topics to go quiet")
+
+
+def count_of(counter: Counter[str], prefix: str) -> tuple[int, int]:
+    """(distinct ids with ``prefix``, duplicates among them)."""
+    mine = {k: v for k, v in counter.items() if k.startswith(prefix)}
+    return len(mine), sum(v - 1 for v in mine.values())
+
+
+def enriched_values(watcher: TopicWatcher) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for record in watcher.records(ENRICHED):
+        out.setdefault(record.key.decode(), []).append(orjson.loads(record.value))
+    return out
+
+
+def without(record: dict, *fields: str) -> dict:
+    return {k: v for k, v in record.items() if k not in fields}
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def metrics(worker: Worker) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """The worker's ``/metrics`` as {(sample name, sorted labels): value}."""
+    status, body = worker.get("/metrics", timeout=5)
+    assert status == 200, f"/metrics answered {status}"
+    samples = {}
+    for family in text_string_to_metric_families(body.decode()):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def metric(samples: dict, name: str, **labels: str) -> float:
+    """Sum of the samples called ``name`` whose labels include ``labels`` (0 when none)."""
+    total = 0.0
+    for (sample, sample_labels), value in samples.items():
+        if sample == name and set(labels.items()) <= set(sample_labels):
+            total += value
+    return total
+
+
+def wait_caught_up(pipeline: LocalPipeline, timeout: float = 60.0) -> None:
+    """Until every running worker reports zero consumer lag on all its partitions."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lags = {}
+        for worker in pipeline.live_workers():
+            try:
+                lags[f"{worker.stage}/{worker.pid}"] = metric(metrics(worker), "marsad_consumer_lag")
+            except AssertionError:
+                lags[f"{worker.stage}/{worker.pid}"] = -1
+        if all(lag == 0 for lag in lags.values()):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"workers still lagging after {timeout} s: {lags}")
+        time.sleep(0.3)
+
+
+def start_pipeline(workdir: Path, stages: Sequence[str], extra_env: dict[str, str] | None = None) -> LocalPipeline:
+    pipeline = LocalPipeline(stages, partitions=4, workdir=workdir, extra_env=extra_env)
+    started = time.monotonic()
+    pipeline.start()
+    try:
+        pipeline.wait_ready(timeout=120)
+    except BaseException:
+        pipeline.stop()
+        raise
+    print(f"\n[pipeline {list(stages)} ready in {time.monotonic() - started:.1f} s, workdir {workdir}]")
+    return pipeline
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+    """``marsad ARGS`` in a subprocess (the venv's interpreter), with MARSAD_* from ``env`` only."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MARSAD_")}
+    base.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "streams.cli", *args],
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+    )

@@ -1,0 +1,94 @@
+"""``marsad worker --stage all``: one process, one group (marsad-all), the four agents.
+
+This pipeline also runs with a lowered ``MARSAD_MAX_ARTICLE_CHARS`` (the limit is
+configurable), and ends by stopping its broker to see readiness drop to 503.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import orjson
+import pytest
+
+from models import DeadLetter, RawArticle
+from streams.runner import LocalPipeline
+from streams.stages.pipeline import default_context, process_article
+from streams.topics import DLQ, ENRICHED, PLOVER
+
+from .conftest import managed_pipeline
+from .support import TopicWatcher, keyed, publish, sample_articles, seed_articles, variants, without
+
+pytestmark = pytest.mark.integration
+
+LIMIT = 5_000
+
+
+@pytest.fixture(scope="module")
+def single(broker_check, tmp_path_factory) -> Iterator[LocalPipeline]:
+    yield from managed_pipeline(
+        tmp_path_factory.mktemp("stage-all"), ["all"], {"MARSAD_MAX_ARTICLE_CHARS": str(LIMIT)}
+    )
+
+
+@pytest.fixture(scope="module")
+def reader(single) -> Iterator[TopicWatcher]:
+    watching = TopicWatcher(single.settings, [ENRICHED, DLQ, PLOVER])
+    yield watching
+    watching.close()
+
+
+def test_one_worker_runs_all_stages_in_group_marsad_all(single) -> None:
+    (worker,) = single.live_workers()
+    answer = worker.readiness()
+    assert answer["status"] == 200
+    assert answer["stages"] == ["normalise", "entities", "events", "stance"]
+    # it holds every partition of the four input topics
+    assert answer["assigned_partitions"] == 4 * single.partitions
+    assert (single.workdir / "data" / "marsad-all").is_dir()
+
+
+def test_stage_all_output_equals_the_offline_path(single, reader) -> None:
+    raws = [a.model_copy(update={"id": f"all-{n}"}) for n, a in enumerate(sample_articles() + seed_articles())]
+    publish(single.settings, keyed(raws))
+    reader.wait_keys(ENRICHED, [a.id for a in raws], timeout=90)
+    reader.quiet(1.0)
+    context = default_context()
+    streamed = {r.key.decode(): orjson.loads(r.value) for r in reader.records(ENRICHED)}
+    for raw in raws:
+        offline = process_article(RawArticle.model_validate(raw.to_dict()), context).to_dict()
+        assert without(streamed[raw.id], "processed_at") == without(offline, "processed_at"), raw.id
+    assert sorted(reader.keys(ENRICHED)[a.id] for a in raws) == [1] * len(raws)
+    events = sum(len(streamed[a.id]["events"]) for a in raws)
+    assert len([r for r in reader.records(PLOVER) if r.key.decode().startswith("all-")]) == events
+
+
+def test_the_article_limit_is_configurable(single, reader) -> None:
+    long_one = variants("all-long", 1)[0]
+    long_one = long_one.model_copy(update={"text": (long_one.text + "\n") * (LIMIT // len(long_one.text) + 1)})
+    assert len(long_one.text) > LIMIT
+    publish(single.settings, keyed([long_one]))
+    (record,) = reader.wait(lambda: reader.by_key(DLQ, long_one.id), 60, "the dead letter")
+    letter = DeadLetter.from_json(record.value)
+    assert letter.error == "ArticleTooLarge:too_large"
+    assert f"the limit is {LIMIT}" in letter.message
+    assert letter.stage == "normalise"
+
+
+def test_readyz_turns_503_when_the_broker_is_gone(single) -> None:
+    (worker,) = single.live_workers()
+    assert worker.readiness()["status"] == 200
+    single.broker.stop()
+    try:
+        deadline = time.monotonic() + 30
+        answer = worker.readiness()
+        while answer.get("status") != 503 and time.monotonic() < deadline:
+            time.sleep(0.3)
+            answer = worker.readiness()
+        assert answer["status"] == 503, answer
+        assert answer["broker_reachable"] is False and answer["ready"] is False
+        status, _ = worker.get("/healthz")
+        assert status == 200  # alive, just not ready
+    finally:
+        worker.kill()  # nothing to shut down cleanly against: spare the teardown its timeout
