@@ -10,7 +10,16 @@ and every offset before it are acknowledged, after flushing the producer. The st
 iterated with ``noack()``: Faust otherwise acknowledges an event in a ``finally`` block
 even when its processing was cancelled (shutdown) or crashed, which committed messages
 that never produced an output. So a crash or a kill re-delivers, never loses, and may
-repeat an intermediate record.
+repeat an intermediate record. On SIGTERM Faust stops fetching, waits for the event in
+flight (``stream_wait_empty``), and commits before the worker leaves its group, so a
+restarted worker neither repeats nor skips anything.
+
+At least once also needs every assigned message to be *delivered* to the agent: after
+an assignment Faust 0.15 with aiokafka could drop the first fetched records of a
+partition for the life of the worker (offsets committed at 0, or a race between its
+resume and its seek). :func:`streams.app.seek_before_resume` fixes both, and
+``marsad_offset_gaps_total`` counts any hole still seen within an assignment (it stays 0
+in the crash, rebalance and SIGTERM tests).
 
 **Consumer-facing topics** (``enriched`` and ``events.plover``) are *effectively once*:
 each enriched record's article id, and each PLOVER record's event id, appears **once per
@@ -67,7 +76,7 @@ from aiokafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeEr
 
 from streams.handling import Outgoing, gate_key_of, handle_message, output_failed
 from streams.kafka import client_options
-from streams.observability import DEAD_LETTERED, DUPLICATES, FAILED, LATENCY, PROCESSED, RECONCILED
+from streams.observability import DEAD_LETTERED, DUPLICATES, FAILED, GAPS, LATENCY, PROCESSED, RECONCILED
 from streams.settings import Settings
 from streams.stages.pipeline import StageContext, default_context
 from streams.topics import DLQ, ENRICHED, HEADER_PIPELINE, PLOVER, STAGE_TOPICS
@@ -97,7 +106,8 @@ class OutputRejected(Exception):
 def stage_context(settings: Settings) -> StageContext:
     """The context every stage of this worker runs with: version (with tag) and limits."""
     base = default_context(settings.max_article_chars)
-    return StageContext(pipeline_version=settings.pipeline_version(base.pipeline_version), max_chars=settings.max_article_chars)
+    version = settings.pipeline_version(base.pipeline_version)
+    return StageContext(pipeline_version=version, max_chars=settings.max_article_chars)
 
 
 def _topic(app: faust.App, name: str, settings: Settings) -> faust.TopicT:
@@ -273,7 +283,7 @@ def _register_stage(app: faust.App, settings: Settings, stage: str, context: Sta
     sender = Sender(app, {name: _topic(app, name, settings) for name in {topics.sink, DLQ, PLOVER}})
     gate = PublishGate(app, settings, stage, context.pipeline_version) if stage in GATED_STAGES else None
     # every per-stage series exists from the start (0, not absent) for dashboards and alerts
-    for series in (PROCESSED, DEAD_LETTERED, LATENCY, DUPLICATES, RECONCILED):
+    for series in (PROCESSED, DEAD_LETTERED, LATENCY, DUPLICATES, RECONCILED, GAPS):
         series.labels(stage)
 
     async def dead_letter_output(message: Any, rejected: OutputRejected) -> None:
@@ -293,6 +303,11 @@ def _register_stage(app: faust.App, settings: Settings, stage: str, context: Sta
         FAILED.labels(stage, type(rejected.error).__name__).inc()
         DEAD_LETTERED.labels(stage).inc()
 
+    # what enters the pipeline is bounded by MARSAD_MAX_MESSAGE_BYTES; records between
+    # stages are the stages' own output (larger: offsets, matching forms, annotations),
+    # bounded by MARSAD_MAX_RECORD_BYTES when they were produced
+    max_input = settings.max_message_bytes if stage == "normalise" else settings.max_record_bytes
+
     async def handle(message: Any) -> None:
         started = time.perf_counter()
         outcome = handle_message(
@@ -300,9 +315,10 @@ def _register_stage(app: faust.App, settings: Settings, stage: str, context: Sta
             message.key,
             message.value,
             context,
-            max_bytes=settings.max_message_bytes,
+            max_bytes=max_input,
             partition=message.partition,
             offset=message.offset,
+            max_payload_bytes=settings.max_message_bytes,
         )
         always = [m for m in outcome.messages if not m.once]
         once = [m for m in outcome.messages if m.once]
@@ -330,9 +346,33 @@ def _register_stage(app: faust.App, settings: Settings, stage: str, context: Sta
                 PROCESSED.labels(stage).inc()
         LATENCY.labels(stage).observe(time.perf_counter() - started)
 
+    last_offsets: dict[int, int] = {}
+    generation: list[int | None] = [None]
+
+    def watch_offsets(message: Any) -> None:
+        """Count holes in a partition's offsets within one assignment generation.
+
+        Source topics are neither compacted nor transactional, so consecutive messages
+        have consecutive offsets; a hole means messages this worker will not process
+        (they are not committed either, and come back after a restart).
+        """
+        if app.consumer_generation_id != generation[0]:
+            generation[0] = app.consumer_generation_id
+            last_offsets.clear()
+        last = last_offsets.get(message.partition)
+        if last is not None and message.offset > last + 1:
+            GAPS.labels(stage).inc(message.offset - last - 1)
+            log.error(
+                "stage %s: offsets %d..%d of partition %d were never delivered to this worker",
+                stage, last + 1, message.offset - 1, message.partition,
+            )
+        if last is None or message.offset > last:
+            last_offsets[message.partition] = message.offset
+
     async def process(stream: faust.StreamT) -> None:
         # noack: acknowledge only after the outputs are acknowledged (see the docstring)
         async for event in stream.noack().events():
+            watch_offsets(event.message)
             try:
                 await handle(event.message)
             except asyncio.CancelledError:

@@ -22,19 +22,26 @@ def disable_unsafe_codecs() -> None:
 
 
 def seek_before_resume() -> None:
-    """Make Faust seek stream partitions to their committed offsets *before* resuming them.
+    """Make Faust re-read, after every assignment, everything not committed.
 
-    After every assignment Faust (0.15) resumes the stream partitions and only then
-    seeks them to the committed offsets, while the fetcher is running and the flow is
-    still suspended. Messages fetched in that window are dropped (the flow is
-    suspended) but still advance the consumer's read offset, so when the seek makes
-    the consumer fetch them again they are dropped a second time as "already read".
-    The partition then runs on with a hole: those messages are never processed and
-    never acknowledged, so its commits stop at the hole until the next restart. Seen
-    on the embedded broker after about one worker restart in three (10-13 messages
-    per partition). Seeking while the partitions are still paused, and resuming the
-    flow in the same step, leaves no window. Faust has this sequence twice (after a
-    recovery, and when none was needed); both are replaced. Idempotent.
+    Two defects of Faust 0.15 + aiokafka lose messages for the life of a worker (they
+    come back only after a restart, since their offsets are never committed):
+
+    1. aiokafka starts fetching a newly assigned partition before Faust pauses it; what
+       it fetches meanwhile reaches Faust while the flow is suspended and is dropped,
+       yet advances Faust's *read offset*. Faust then seeks to the committed offset,
+       but ``AIOKafkaConsumer.seek_to_committed`` skips partitions whose committed
+       offset is 0 (or absent), so those records are never fetched again. Seen on
+       every ``marsad reprocess --from-beginning``.
+    2. Faust resumes the partitions *before* seeking, with the fetcher running, so the
+       re-fetched records can meet a read offset already advanced by the dropped ones
+       and be dropped as "already read" (seen after about one restart in three).
+
+    The replacement seeks while the partitions are still paused — to the committed
+    offset, or explicitly to 0 when aiokafka would not — then, with no ``await`` in
+    between, resets the read offsets to the committed ones, resumes the partitions and
+    the flow. Faust has this sequence twice (after a table recovery, and when none was
+    needed); both are replaced. Idempotent.
     """
     import asyncio
 
@@ -42,6 +49,24 @@ def seek_before_resume() -> None:
 
     if getattr(Recovery, "_marsad_seek_first", False):
         return
+
+    async def seek_streams(self: Recovery, generation_id: int) -> bool:
+        consumer = self.app.consumer
+        timeout = self.app.conf.broker_request_timeout
+        self.log.info("Seek stream partitions to committed offsets (before resuming them).")
+        await self._wait(consumer.perform_seek(), timeout=timeout)
+        streams = {tp for tp in consumer.assignment() if not self._is_changelog_tp(tp)}
+        committed = consumer._committed_offset  # noqa: SLF001 - Faust keeps 0 and "none" as None
+        for tp in streams:
+            if not committed.get(tp):
+                await self._wait(consumer.seek(tp, 0), timeout=timeout)  # earliest, if 0 is gone
+        if self.app.consumer_generation_id != generation_id:
+            self.log.warning("Recovery rebalancing again")
+            return False
+        for tp in streams:  # forget what was fetched, and dropped, before the seeks
+            consumer._read_offset[tp] = committed.get(tp) or None  # noqa: SLF001
+        consumer.resume_partitions(streams)
+        return True
 
     async def _resume_streams(self: Recovery, generation_id: int = 0) -> None:
         app = self.app
@@ -52,16 +77,12 @@ def seek_before_resume() -> None:
             self.log.warning("Recovery rebalancing again")
             return
         if assignment:
-            self.log.info("Seek stream partitions to committed offsets (before resuming them).")
-            await self._wait(consumer.perform_seek(), timeout=self.app.conf.broker_request_timeout)
-            if self.app.consumer_generation_id != generation_id:
-                self.log.warning("Recovery rebalancing again")
+            if not await seek_streams(self, generation_id):
                 return
-            consumer.resume_partitions({tp for tp in consumer.assignment() if not self._is_changelog_tp(tp)})
         else:
             self.log.info("Resuming streams with empty assignment")
         self.completed.set()
-        # no await from resume_partitions to here: nothing is fetched while the flow is off
+        # no await since the partitions were resumed: nothing is fetched while the flow is off
         self.log.info("Resuming flow...")
         app.flow_control.resume()
         consumer.resume_flow()
@@ -84,19 +105,14 @@ def seek_before_resume() -> None:
         ]
         if callback_coros:
             await asyncio.wait(callback_coros)
-        assignment = consumer.assignment()
         if self.app.consumer_generation_id != generation_id:
             self.log.warning("Recovery rebalancing again")
             return
-        if assignment:
-            self.log.info("Seek stream partitions to committed offsets (before resuming them).")
-            await self._wait(consumer.perform_seek(), timeout=self.app.conf.broker_request_timeout)
-            if self.app.consumer_generation_id != generation_id:
-                self.log.warning("Recovery rebalancing again")
+        if consumer.assignment():
+            if not await seek_streams(self, generation_id):
                 return
-            consumer.resume_partitions({tp for tp in consumer.assignment() if not self._is_changelog_tp(tp)})
         self.completed.set()
-        # no await from resume_partitions to here: nothing is fetched while the flow is off
+        # no await since the partitions were resumed: nothing is fetched while the flow is off
         self.app.flow_control.resume()
         consumer.resume_flow()
         await self.app._fetcher.maybe_start()  # noqa: SLF001 - as Faust does

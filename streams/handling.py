@@ -69,11 +69,12 @@ def handle_message(
     max_bytes: int = 1_000_000,
     partition: int | None = None,
     offset: int | None = None,
+    max_payload_bytes: int | None = None,
 ) -> Outcome:
     """Run ``stage`` on one message value; never raises for bad input.
 
-    ``max_bytes`` bounds the value decoded (``MARSAD_MAX_MESSAGE_BYTES``) and, for a
-    value that exceeds it, the payload kept in the dead letter.
+    ``max_bytes`` bounds the value decoded; ``max_payload_bytes`` (default: the same)
+    bounds the payload a dead letter keeps.
     """
     spec = STAGES[stage]
     source = STAGE_TOPICS[stage].source
@@ -86,7 +87,9 @@ def handle_message(
         result = run_stage(stage, record, context)
     except Exception as error:  # noqa: BLE001 - every failure becomes a dead letter
         letter = dead_letter(
-            stage, key, value, error, context, topic=source, partition=partition, offset=offset, max_payload_bytes=max_bytes
+            stage, key, value, error, context,
+            topic=source, partition=partition, offset=offset,
+            max_payload_bytes=max_bytes if max_payload_bytes is None else max_payload_bytes,
         )
         if not isinstance(error, (ArticleRejected, ValidationError, UnknownSchemaVersion, orjson.JSONDecodeError, ValueError)):
             log.exception("stage %s failed on a message (dead-lettered)", stage)
@@ -112,7 +115,12 @@ def handle_message(
         for event in plover_events(result, context.pipeline_version):  # type: ignore[arg-type]
             messages.append(
                 Outgoing(
-                    PLOVER, out_key, event.to_json(), headers_for(stage, event, context), once=True, gate_key=event.id.encode()
+                    PLOVER,
+                    out_key,
+                    event.to_json(),
+                    headers_for(stage, event, context),
+                    once=True,
+                    gate_key=event.id.encode(),
                 )
             )
     return Outcome(messages, article_id=article_id)

@@ -21,6 +21,12 @@ RECONCILED = Counter(
     ["stage"],
     registry=REGISTRY,
 )
+GAPS = Counter(
+    "marsad_offset_gaps",
+    "Input messages skipped over within one assignment (should stay 0; see streams.app.seek_before_resume)",
+    ["stage"],
+    registry=REGISTRY,
+)
 LATENCY = Histogram(
     "marsad_processing_seconds",
     "Time to process one message in a stage",

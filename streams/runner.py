@@ -225,7 +225,9 @@ class LocalPipeline:
                 ready_since = None
             if now > deadline:
                 pending = [
-                    f"{w.stage} (pid {w.pid}): {last.get(id(w))}" for w in watched if last.get(id(w), {}).get("status") != 200
+                    f"{w.stage} (pid {w.pid}): {last.get(id(w))}"
+                    for w in watched
+                    if last.get(id(w), {}).get("status") != 200
                 ]
                 raise TimeoutError(f"workers not ready after {timeout} s: {'; '.join(pending)}")
             time.sleep(0.2)

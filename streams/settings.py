@@ -9,14 +9,15 @@ Limits on input (documented defaults):
     Largest article text, in characters, the normaliser accepts; larger ones are
     dead-lettered as ``ArticleTooLarge:too_large``. Same default as the offline path.
 ``MARSAD_MAX_MESSAGE_BYTES`` (1 000 000)
-    Largest message value, in bytes, a stage decodes at all; larger ones are
-    dead-lettered before parsing. The dead letter keeps at most this many bytes of the
+    Largest raw message value, in bytes, the normaliser decodes at all; larger ones are
+    dead-lettered before parsing. Every dead letter keeps at most this many bytes of its
     payload (``details.payload_truncated`` says when it was cut).
 ``MARSAD_MAX_RECORD_BYTES`` (8 000 000)
-    Largest record a worker produces (and fetches). A 200 000-character article makes a
-    normalised record of about 1.2 MB, so this must stay well above 1 MB; keep it at or
-    below the broker's ``message.max.bytes``. An output the producer or broker refuses as
-    too large is dead-lettered, not retried.
+    Largest record a worker produces, fetches, or (between stages) decodes. Records
+    between stages are several times their article: a 200 000-character article makes
+    records of 1.1-1.4 MB, so keep this well above 1.5 MB, and at or below the broker's
+    ``message.max.bytes``. An output the producer or broker refuses as too large is
+    dead-lettered (with the stage's input), not retried.
 
 Group timing: the defaults suit a Kafka cluster (whose brokers refuse sessions under
 6 s). The embedded broker (Tansu) waits ``session_timeout / 2`` before completing every
@@ -55,7 +56,7 @@ class Settings(BaseSettings):
     #: Largest message value accepted, in bytes, before decoding.
     max_message_bytes: int = Field(default=1_000_000, ge=10_000)
     #: Largest record produced or fetched, in bytes (Faust producer_max_request_size).
-    max_record_bytes: int = Field(default=8_000_000, ge=100_000)
+    max_record_bytes: int = Field(default=8_000_000, ge=10_000)
     #: Appended to the pipeline version (``<version>+kb.<hash>.<tag>``): set it to re-publish
     #: history under a new version after ``marsad reprocess`` (see streams.agents).
     pipeline_tag: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

@@ -154,6 +154,18 @@ def test_bad_message_is_dead_lettered_and_the_stream_goes_on(name, outcome, watc
     assert keys[f"around-{name}-0"] == 1 and keys[f"around-{name}-1"] == 1
 
 
+def test_the_largest_accepted_article_comes_through(pipeline, watcher) -> None:
+    """Just under MARSAD_MAX_ARTICLE_CHARS: its records between stages exceed 1 MB, and pass."""
+    base = variants("largest", 1)[0]
+    text = _text(MAX_ARTICLE_CHARS // len(_text()) + 1)[: MAX_ARTICLE_CHARS - 1_000]
+    article = base.model_copy(update={"text": text, "title": None})
+    publish(pipeline.settings, keyed([article]))
+    watcher.wait_keys(ENRICHED, [article.id], timeout=90)
+    (record,) = watcher.by_key(ENRICHED, article.id)
+    assert len(record.value) > 1_000_000
+    assert not watcher.by_key(DLQ, article.id)
+
+
 def test_binary_garbage_survives_as_base64(outcome, watcher) -> None:
     letter, _ = _letter(watcher, outcome["binary"])
     assert letter.payload_encoding == "base64"

@@ -101,7 +101,6 @@ def test_reprocess_reruns_history_and_publishes_once_per_version(pipeline, watch
     assert stance.stop() == 0
     result = cli("reprocess", "--stage", "stance", "--from-timestamp", str(since_ms), env=env)
     assert result.returncode == 0, result.stderr
-    print("\nreprocess --from-timestamp:", result.stdout.strip(), [(r.partition, r.offset, r.timestamp) for r in history][-12:], since_ms)
     stance = _restart_stance(pipeline, stance, MARSAD_PIPELINE_TAG="since")
     after_since = [r for r in history if r.timestamp >= since_ms]
     assert {r.key.decode() for r in after_since} == {a.id for a in late}

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.integration
 
 CRASH_BATCH = 500
 BATCH = 300
-REBALANCE_BATCH = 400  # published at 30/s: ~13 s, long enough for a worker to join and leave
+REBALANCE_BATCH = 600  # published at 30/s: ~20 s, long enough for a worker to join and leave on a busy machine
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +76,8 @@ def settle(pipeline: LocalPipeline, seen: TopicWatcher, prefix: str, total: int)
     seen.wait_keys(ENRICHED, [f"{prefix}-{n}" for n in range(total)], timeout=120)
     wait_caught_up(pipeline, timeout=90)
     seen.quiet(2.0)
+    holes = {f"{w.stage}/{w.pid}": metric(metrics(w), "marsad_offset_gaps_total") for w in pipeline.live_workers()}
+    assert not any(holes.values()), f"offsets skipped within an assignment: {holes}"
     return count_of(seen.keys(ENRICHED), f"{prefix}-")
 
 

@@ -1,7 +1,9 @@
 """``marsad worker --stage all``: one process, one group (marsad-all), the four agents.
 
-This pipeline also runs with a lowered ``MARSAD_MAX_ARTICLE_CHARS`` (the limit is
-configurable), and ends by stopping its broker to see readiness drop to 503.
+This pipeline also runs with lowered limits (they are configurable): articles up to
+5 000 characters, raw messages up to 20 kB, records up to 45 kB, which a 4 900-character
+article's events record (about 50 kB) exceeds. It ends by stopping its broker to see
+readiness drop to 503.
 """
 
 from __future__ import annotations
@@ -23,13 +25,18 @@ from .support import TopicWatcher, keyed, publish, sample_articles, seed_article
 pytestmark = pytest.mark.integration
 
 LIMIT = 5_000
+MESSAGE_BYTES = 20_000
+RECORD_BYTES = 45_000
 
 
 @pytest.fixture(scope="module")
 def single(broker_check, tmp_path_factory) -> Iterator[LocalPipeline]:
-    yield from managed_pipeline(
-        tmp_path_factory.mktemp("stage-all"), ["all"], {"MARSAD_MAX_ARTICLE_CHARS": str(LIMIT)}
-    )
+    limits = {
+        "MARSAD_MAX_ARTICLE_CHARS": str(LIMIT),
+        "MARSAD_MAX_MESSAGE_BYTES": str(MESSAGE_BYTES),
+        "MARSAD_MAX_RECORD_BYTES": str(RECORD_BYTES),
+    }
+    yield from managed_pipeline(tmp_path_factory.mktemp("stage-all"), ["all"], limits)
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +81,25 @@ def test_the_article_limit_is_configurable(single, reader) -> None:
     assert letter.error == "ArticleTooLarge:too_large"
     assert f"the limit is {LIMIT}" in letter.message
     assert letter.stage == "normalise"
+
+
+def test_an_output_the_producer_refuses_is_dead_lettered(single, reader) -> None:
+    """Within every input limit, yet the events stage's output outgrows MARSAD_MAX_RECORD_BYTES."""
+    base = variants("all-wide", 1)[0]
+    text = "\n".join(a.text for a in sample_articles())[: LIMIT - 100]
+    wide = base.model_copy(update={"text": text, "title": None})
+    neighbour = variants("all-wide-next", 1)[0]
+    publish(single.settings, keyed([wide, neighbour]))
+    (record,) = reader.wait(lambda: reader.by_key(DLQ, wide.id), 60, "the dead letter")
+    letter = DeadLetter.from_json(record.value)
+    assert letter.stage == "events"
+    assert letter.error == "MessageSizeTooLargeError"
+    assert "could not publish the" in letter.message and "to marsad.articles.events" in letter.message
+    assert letter.details["output_bytes"] > RECORD_BYTES
+    assert letter.details["payload_truncated"] is True  # the input (an entities record) kept up to 20 kB
+    assert len(letter.payload.encode()) <= MESSAGE_BYTES
+    reader.wait_keys(ENRICHED, [neighbour.id])  # the stream went on
+    assert reader.keys(ENRICHED)[wide.id] == 0
 
 
 def test_readyz_turns_503_when_the_broker_is_gone(single) -> None:
