@@ -73,6 +73,7 @@ from typing import Any
 import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeError, RecordListTooLargeError
+from faust.exceptions import ProducerSendError
 
 from streams.handling import Outgoing, gate_key_of, handle_message, output_failed
 from streams.kafka import client_options
@@ -122,7 +123,15 @@ def _topic(app: faust.App, name: str, settings: Settings) -> faust.TopicT:
     )
 
 
+def _root(error: BaseException) -> BaseException:
+    """The Kafka client's error behind Faust's ``ProducerSendError`` wrapper."""
+    if isinstance(error, ProducerSendError) and error.__cause__ is not None:
+        return error.__cause__
+    return error
+
+
 def _retriable(error: BaseException) -> bool:
+    error = _root(error)
     return isinstance(error, (KafkaTimeoutError, asyncio.TimeoutError)) or bool(getattr(error, "retriable", False))
 
 
@@ -143,8 +152,8 @@ class Sender:
             return await self.topics[message.topic].send(
                 key=message.key, value=message.value, headers=message.headers, partition=partition
             )
-        except REJECTED as error:
-            return _Failed(error)
+        except (KafkaError, ProducerSendError, asyncio.TimeoutError) as error:
+            return _Failed(error)  # raised (or retried) in _finish
 
     async def _finish(self, message: Outgoing, partition: int | None, future: Any) -> Any:
         delay = 0.2
@@ -153,9 +162,9 @@ class Sender:
                 if isinstance(future, _Failed):
                     raise future.error
                 return await future
-            except REJECTED as error:
-                raise OutputRejected(message, error) from error
-            except (KafkaError, asyncio.TimeoutError) as error:
+            except (KafkaError, ProducerSendError, asyncio.TimeoutError) as error:
+                if isinstance(_root(error), REJECTED):
+                    raise OutputRejected(message, _root(error)) from error
                 if not _retriable(error) or self.app.should_stop:
                     raise
                 log.warning("sending to %s failed (%r); retrying in %.1f s", message.topic, error, delay)
