@@ -17,7 +17,7 @@ restarted worker neither repeats nor skips anything.
 At least once also needs every assigned message to be *delivered* to the agent: after
 an assignment Faust 0.15 with aiokafka could drop the first fetched records of a
 partition for the life of the worker (offsets committed at 0, or a race between its
-resume and its seek). :func:`streams.app.seek_before_resume` fixes both, and
+resume and its seek). :func:`streams.faust_fixes.seek_before_resume` fixes both, and
 ``marsad_offset_gaps_total`` counts any hole still seen within an assignment (it stays 0
 in the crash, rebalance and SIGTERM tests).
 

@@ -5,126 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import faust
-from faust.serializers import codecs
 
+from streams.faust_fixes import configurable_fetch_wait, disable_unsafe_codecs, seek_before_resume
 from streams.settings import Settings
 from streams.topics import consumer_group
-
-#: Faust codecs that run code (or construct arbitrary objects) while decoding. Marsad
-#: moves raw bytes only (orjson + pydantic on either side), so these are removed from
-#: the registry: no topic, table or channel can be configured to use them by mistake.
-UNSAFE_CODECS = ("pickle", "pickle_restricted", "pickle_fickling", "yaml")
-
-
-def disable_unsafe_codecs() -> None:
-    for name in UNSAFE_CODECS:
-        codecs.codecs.pop(name, None)
-
-
-def seek_before_resume() -> None:
-    """Make Faust re-read, after every assignment, everything not committed.
-
-    Two defects of Faust 0.15 + aiokafka lose messages for the life of a worker (they
-    come back only after a restart, since their offsets are never committed):
-
-    1. aiokafka starts fetching a newly assigned partition before Faust pauses it; what
-       it fetches meanwhile reaches Faust while the flow is suspended and is dropped,
-       yet advances Faust's *read offset*. Faust then seeks to the committed offset,
-       but ``AIOKafkaConsumer.seek_to_committed`` skips partitions whose committed
-       offset is 0 (or absent), so those records are never fetched again. Seen on
-       every ``marsad reprocess --from-beginning``.
-    2. Faust resumes the partitions *before* seeking, with the fetcher running, so the
-       re-fetched records can meet a read offset already advanced by the dropped ones
-       and be dropped as "already read" (seen after about one restart in three).
-
-    The replacement seeks while the partitions are still paused — to the committed
-    offset, or explicitly to 0 when aiokafka would not — then, with no ``await`` in
-    between, resets the read offsets to the committed ones, resumes the partitions and
-    the flow. Faust has this sequence twice (after a table recovery, and when none was
-    needed); both are replaced. Idempotent.
-    """
-    import asyncio
-
-    from faust.tables.recovery import Recovery
-
-    if getattr(Recovery, "_marsad_seek_first", False):
-        return
-
-    async def seek_streams(self: Recovery, generation_id: int) -> bool:
-        consumer = self.app.consumer
-        timeout = self.app.conf.broker_request_timeout
-        self.log.info("Seek stream partitions to committed offsets (before resuming them).")
-        await self._wait(consumer.perform_seek(), timeout=timeout)
-        streams = {tp for tp in consumer.assignment() if not self._is_changelog_tp(tp)}
-        committed = consumer._committed_offset  # noqa: SLF001 - Faust keeps 0 and "none" as None
-        for tp in streams:
-            if not committed.get(tp):
-                await self._wait(consumer.seek(tp, 0), timeout=timeout)  # earliest, if 0 is gone
-        if self.app.consumer_generation_id != generation_id:
-            self.log.warning("Recovery rebalancing again")
-            return False
-        for tp in streams:  # forget what was fetched, and dropped, before the seeks
-            consumer._read_offset[tp] = committed.get(tp) or None  # noqa: SLF001
-        consumer.resume_partitions(streams)
-        return True
-
-    async def _resume_streams(self: Recovery, generation_id: int = 0) -> None:
-        app = self.app
-        consumer = app.consumer
-        await app.on_rebalance_complete.send()
-        assignment = consumer.assignment()
-        if self.app.consumer_generation_id != generation_id:
-            self.log.warning("Recovery rebalancing again")
-            return
-        if assignment:
-            if not await seek_streams(self, generation_id):
-                return
-        else:
-            self.log.info("Resuming streams with empty assignment")
-        self.completed.set()
-        # no await since the partitions were resumed: nothing is fetched while the flow is off
-        self.log.info("Resuming flow...")
-        app.flow_control.resume()
-        consumer.resume_flow()
-        await app._fetcher.maybe_start()  # noqa: SLF001 - as Faust does
-        self.tables.on_actives_ready()
-        self.tables.on_standbys_ready()
-        app.on_rebalance_end()
-        self.log.info("Worker ready")
-
-    async def on_recovery_completed(self: Recovery, generation_id: int = 0) -> None:
-        consumer = self.app.consumer
-        self.log.info("Restore complete!")
-        await self.app.on_rebalance_complete.send()
-        self._set_recovery_ended()
-        callback_coros = [
-            asyncio.ensure_future(
-                table.on_recovery_completed(self.actives_for_table[table], self.standbys_for_table[table])
-            )
-            for table in self.tables.values()
-        ]
-        if callback_coros:
-            await asyncio.wait(callback_coros)
-        if self.app.consumer_generation_id != generation_id:
-            self.log.warning("Recovery rebalancing again")
-            return
-        if consumer.assignment():
-            if not await seek_streams(self, generation_id):
-                return
-        self.completed.set()
-        # no await since the partitions were resumed: nothing is fetched while the flow is off
-        self.app.flow_control.resume()
-        consumer.resume_flow()
-        await self.app._fetcher.maybe_start()  # noqa: SLF001 - as Faust does
-        self.tables.on_actives_ready()
-        if not self.app.assignor.assigned_standbys():
-            self.tables.on_standbys_ready()
-        self.app.on_rebalance_end()
-        self.log.info("Worker ready")
-
-    Recovery._resume_streams = _resume_streams  # type: ignore[method-assign]
-    Recovery.on_recovery_completed = on_recovery_completed  # type: ignore[method-assign]
-    Recovery._marsad_seek_first = True  # type: ignore[attr-defined]
 
 
 def create_app(settings: Settings, stages: Sequence[str]) -> faust.App:
@@ -140,6 +24,7 @@ def create_app(settings: Settings, stages: Sequence[str]) -> faust.App:
 
     apply_broker_compat()
     seek_before_resume()
+    configurable_fetch_wait()
     disable_unsafe_codecs()
     group = stages[0] if len(stages) == 1 else "all"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -174,6 +59,7 @@ def create_app(settings: Settings, stages: Sequence[str]) -> faust.App:
         web_port=settings.web_port,
         web_in_thread=False,
     )
+    app.marsad_fetch_max_wait_ms = settings.fetch_max_wait_ms  # type: ignore[attr-defined]
     register_agents(app, settings, stages)
     if settings.web_enabled:
         register_web(app, settings, stages)

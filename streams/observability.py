@@ -23,7 +23,7 @@ RECONCILED = Counter(
 )
 GAPS = Counter(
     "marsad_offset_gaps",
-    "Input messages skipped over within one assignment (should stay 0; see streams.app.seek_before_resume)",
+    "Input messages skipped over within one assignment (should stay 0; see streams.faust_fixes.seek_before_resume)",
     ["stage"],
     registry=REGISTRY,
 )

@@ -6,6 +6,8 @@ same processes ops run: ``marsad worker --stage NAME`` against a broker.
 The workers get group timings tuned for the embedded broker (:data:`TANSU_TIMINGS`):
 Tansu completes a join only after ``session_timeout / 2``, so a 3 s session makes a
 join take 1.5 s instead of 5 s, and a killed worker's partitions move after ~3 s.
+Tansu also answers a waiting fetch only at its deadline, not when data arrives, so a
+short fetch wait keeps every hop from adding up to ``fetch_max_wait_ms`` of latency.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ TANSU_TIMINGS = {
     "MARSAD_HEARTBEAT_INTERVAL": "0.5",
     "MARSAD_MAX_POLL_INTERVAL": "30",
     "MARSAD_COMMIT_INTERVAL": "0.5",
+    "MARSAD_FETCH_MAX_WAIT_MS": "10",
 }
 
 

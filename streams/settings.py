@@ -22,7 +22,8 @@ Limits on input (documented defaults):
 Group timing: the defaults suit a Kafka cluster (whose brokers refuse sessions under
 6 s). The embedded broker (Tansu) waits ``session_timeout / 2`` before completing every
 join, so :class:`streams.runner.LocalPipeline` runs its workers with a 3 s session and
-a 0.5 s heartbeat. ``max_poll_interval`` must stay well above ``session_timeout / 2``:
+a 0.5 s heartbeat, and a 10 ms ``fetch_max_wait_ms`` (Tansu does not wake a waiting
+fetch when data arrives). ``max_poll_interval`` must stay well above ``session_timeout / 2``:
 aiokafka leaves the group when its fetcher idles that long, and it idles during joins.
 """
 
@@ -68,6 +69,10 @@ class Settings(BaseSettings):
     #: How long the coordinator waits for members to rejoin during a rebalance (seconds).
     rebalance_timeout: float = Field(default=60.0, gt=0)
     commit_interval: float = Field(default=1.0, gt=0)
+    #: How long a worker's fetch may wait at the broker for data (ms). Kafka answers a
+    #: waiting fetch as soon as data arrives, so there this only paces idle polling;
+    #: the embedded broker answers at the deadline, so there it is added to every hop.
+    fetch_max_wait_ms: int = Field(default=500, ge=1, le=30_000)
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "PLAIN"
     sasl_username: str | None = None

@@ -16,7 +16,8 @@ import pytest
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 from pydantic import ValidationError
 
-from streams.app import UNSAFE_CODECS, create_app, faust_credentials
+from streams.app import create_app, faust_credentials
+from streams.faust_fixes import UNSAFE_CODECS
 from streams.kafka import client_options
 from streams.settings import Settings, describe_error, unknown_variables
 from streams.topics import STAGE_NAMES
@@ -163,6 +164,17 @@ def test_the_worker_app_carries_the_credentials(tls_files, tmp_path) -> None:
     assert isinstance(app.conf.broker_credentials, faust.SASLCredentials)
     assert app.conf.broker_credentials.mechanism.value == "SCRAM-SHA-512"
     assert app.conf.broker_credentials.protocol.value == "SASL_SSL"
+
+
+@pytest.mark.parametrize("wait_ms", [10, 500])
+async def test_the_worker_consumer_fetch_wait_comes_from_the_settings(tmp_path, wait_ms) -> None:
+    """Faust hard-codes 1500 ms; the worker's consumer must use MARSAD_FETCH_MAX_WAIT_MS."""
+    app = create_app(Settings(data_dir=tmp_path, web_enabled=False, fetch_max_wait_ms=wait_ms), ["normalise"])
+    consumer = app.consumer._thread._create_worker_consumer(app.transport)  # noqa: SLF001 - built, never started
+    try:
+        assert consumer._fetch_max_wait_ms == wait_ms  # noqa: SLF001 - what start() hands the fetcher
+    finally:
+        await consumer.stop()
 
 
 # --------------------------------------------------------------------------- codecs
