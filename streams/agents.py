@@ -28,9 +28,12 @@ replays of the same articles. They pass the *publish-once gate* of their stage (
 events):
 
 - a Faust table ``published-<stage>`` (memory store, changelogged to Kafka, so it is
-  rebuilt on restart and follows its partition to another worker) maps the gate key to
-  the pipeline versions already published, plus a per-partition *watermark*: the offset,
-  on the output topic, of the last gated record this partition published;
+  rebuilt on restart and follows its partition to another worker) maps keys to the
+  pipeline versions already published: the *group* key of an input article once all its
+  gated outputs are acknowledged (one write per article, however many PLOVER events it
+  has), and the gate key of single outputs found by reconciliation; plus a per-partition
+  *watermark*: the offset, on the output topic, of the last gated record this partition
+  published;
 - gated outputs of source partition *p* go to partition *p* of the output topic (the
   same partition the article-id key hashes to, so one article stays in one partition);
 - an output is sent only when the table does not hold its version, and the table is
@@ -79,7 +82,8 @@ from streams.handling import Outgoing, gate_key_of, handle_message, output_faile
 from streams.kafka import client_options
 from streams.observability import DEAD_LETTERED, DUPLICATES, FAILED, GAPS, LATENCY, PROCESSED, RECONCILED
 from streams.settings import Settings
-from streams.stages.pipeline import StageContext, default_context
+from streams.context import stage_context
+from streams.stages.pipeline import StageContext
 from streams.topics import DLQ, ENRICHED, HEADER_PIPELINE, PLOVER, STAGE_TOPICS
 
 log = logging.getLogger(__name__)
@@ -90,6 +94,8 @@ GATED_STAGES = frozenset(GATED_TOPICS)
 
 #: Table keys of the per-partition watermarks (article ids never start with NUL).
 WATERMARK_PREFIX = b"\x00watermark\x00"
+#: Table keys marking all the gated outputs of one input article as published.
+GROUP_PREFIX = b"\x00article\x00"
 
 #: Errors after which re-sending the same record cannot succeed.
 REJECTED = (MessageSizeTooLargeError, RecordListTooLargeError)
@@ -102,13 +108,6 @@ class OutputRejected(Exception):
         super().__init__(f"{type(error).__name__}: {error}")
         self.message = message
         self.error = error
-
-
-def stage_context(settings: Settings) -> StageContext:
-    """The context every stage of this worker runs with: version (with tag) and limits."""
-    base = default_context(settings.max_article_chars)
-    version = settings.pipeline_version(base.pipeline_version)
-    return StageContext(pipeline_version=version, max_chars=settings.max_article_chars)
 
 
 def _topic(app: faust.App, name: str, settings: Settings) -> faust.TopicT:
@@ -219,6 +218,10 @@ class PublishGate:
         current = self.watermark(topic, partition)
         if current is None or offset > current:
             self.table[self._watermark_key(topic, partition)] = str(offset).encode()
+
+    @staticmethod
+    def group_key(article_id: str) -> bytes:
+        return GROUP_PREFIX + article_id.encode()
 
     @staticmethod
     def _watermark_key(topic: str, partition: int) -> bytes:
@@ -335,14 +338,25 @@ def _register_stage(app: faust.App, settings: Settings, stage: str, context: Sta
             await sender.send(always)
             if once and gate is not None:
                 await gate.ensure_reconciled(message.partition)
-                fresh = [m for m in once if m.gate_key is None or not gate.published(m.gate_key)]
+                group = gate.group_key(outcome.article_id) if outcome.article_id else None
+                if group is not None and gate.published(group):
+                    fresh = []
+                else:  # reconciliation may have found some of the group's outputs
+                    fresh = [m for m in once if m.gate_key is None or not gate.published(m.gate_key)]
                 if len(fresh) < len(once):
                     DUPLICATES.labels(stage).inc(len(once) - len(fresh))
                 sent = await sender.send(fresh, partition=message.partition)
+                if group is not None:
+                    gate.mark(group)
+                else:
+                    for m in fresh:
+                        if m.gate_key is not None:
+                            gate.mark(m.gate_key)
+                highest: dict[str, int] = {}
                 for m, metadata in zip(fresh, sent):
-                    if m.gate_key is not None:
-                        gate.mark(m.gate_key)
-                    gate.advance(m.topic, message.partition, metadata.offset)
+                    highest[m.topic] = max(highest.get(m.topic, -1), metadata.offset)
+                for topic, offset in highest.items():
+                    gate.advance(topic, message.partition, offset)
             elif once:
                 await sender.send(once)
         except OutputRejected as rejected:

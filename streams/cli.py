@@ -68,9 +68,9 @@ def broker(port: int) -> None:
 @broker_option
 def worker(stage: str, broker: str | None) -> None:
     """Run the Faust worker of one stage (or of all four)."""
-    import faust
-
     from streams.app import create_app
+    from streams.backends import BackendError
+    from streams.faust_fixes import ServiceWorker
 
     import faulthandler
     import signal
@@ -82,9 +82,9 @@ def worker(stage: str, broker: str | None) -> None:
     stages = list(STAGE_NAMES) if stage == "all" else [stage]
     try:
         app = create_app(settings, stages)
-    except (ImproperlyConfigured, OSError, ValueError) as error:
+    except (ImproperlyConfigured, OSError, ValueError, BackendError) as error:
         raise ConfigurationError(f"{type(error).__name__}: {error}") from error
-    faust.Worker(app, loglevel=settings.log_level, quiet=True, console_port=0).execute_from_commandline()
+    ServiceWorker(app, loglevel=settings.log_level, quiet=True, console_port=0).execute_from_commandline()
 
 
 @main.group()
@@ -208,10 +208,16 @@ def tail(topic: str, from_beginning: bool, limit: int | None, timeout: float | N
 @click.option("--summary", is_flag=True, help="also print a readable summary per article")
 def process(paths: tuple[Path, ...], out: Path, dlq: Path | None, summary: bool) -> None:
     """Run the four stages offline (no broker) and write enriched JSONL."""
+    from streams.backends import BackendError
+    from streams.context import stage_context
     from streams.offline import process_paths
     from streams.report import summarise
 
-    written, rejected = process_paths(list(paths), out, dlq)
+    try:
+        context = stage_context(_settings(None))
+    except BackendError as error:
+        raise ConfigurationError(str(error)) from error
+    written, rejected = process_paths(list(paths), out, dlq, context)
     if summary:
         from models import EnrichedArticle
 

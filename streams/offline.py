@@ -10,12 +10,17 @@ import orjson
 from models import EnrichedArticle
 from streams.handling import dead_letter
 from streams.sources import JSON_SUFFIXES, expand_paths, iter_sources
-from streams.stages.pipeline import default_context, process_article
+from streams.stages.pipeline import StageContext, default_context, process_article
 
 
-def process_paths(paths: list[Path], out: Path, dlq: Path | None = None) -> tuple[int, list[tuple[str, str]]]:
-    """Enrich every article under ``paths`` into ``out`` (JSONL); return (written, rejected)."""
-    context = default_context()
+def process_paths(
+    paths: list[Path], out: Path, dlq: Path | None = None, context: StageContext | None = None
+) -> tuple[int, list[tuple[str, str]]]:
+    """Enrich every article under ``paths`` into ``out`` (JSONL); return (written, rejected).
+
+    ``context``: as the workers build it from the settings (default: no tag, no backends).
+    """
+    context = context or default_context()
     written = 0
     rejected: list[tuple[str, str]] = []
     with open(out, "wb") as sink, (open(dlq, "wb") if dlq else open("/dev/null", "wb")) as dead:

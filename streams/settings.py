@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     #: Appended to the pipeline version (``<version>+kb.<hash>.<tag>``): set it to re-publish
     #: history under a new version after ``marsad reprocess`` (see streams.agents).
     pipeline_tag: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    #: Model backends (``package.module:factory``, comma-separated) that add entities,
+    #: and one that scores stance, blended at ``stance_weight``; none by default.
+    entity_backends: str = ""
+    stance_backend: str | None = None
+    stance_weight: float = Field(default=0.5, ge=0.0, le=1.0)
     log_level: Literal["debug", "info", "warn", "error", "crit"] = "warn"
     #: How long the fetcher may idle before aiokafka leaves the group (seconds).
     max_poll_interval: float = Field(default=30.0, gt=0)
@@ -86,6 +91,11 @@ class Settings(BaseSettings):
     @field_validator("pipeline_tag", mode="before")
     @classmethod
     def _no_tag(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("stance_backend", mode="before")
+    @classmethod
+    def _no_backend(cls, value: object) -> object:
         return None if value == "" else value
 
     @field_validator("broker")
@@ -141,6 +151,9 @@ class Settings(BaseSettings):
     def faust_broker(self) -> str:
         """The broker URL list as Faust wants it (``;``-separated)."""
         return ";".join(f"kafka://{server}" for server in self.bootstrap_servers())
+
+    def entity_backend_paths(self) -> list[str]:
+        return [path.strip() for path in self.entity_backends.split(",") if path.strip()]
 
     def pipeline_version(self, base: str) -> str:
         """``base`` (code + knowledge version) with the configured tag appended."""

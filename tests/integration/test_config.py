@@ -36,6 +36,9 @@ from .support import REPO, cli
         ({"MARSAD_SESSION_TIMEOUT": "3", "MARSAD_HEARTBEAT_INTERVAL": "2"}, "configuration", "MARSAD_HEARTBEAT_INTERVAL"),
         ({"MARSAD_SSL_CAFILE": "/nonexistent/ca.pem"}, "configuration", "does not exist"),
         ({"MARSAD_PIPELINE_TAG": "has space"}, "MARSAD_PIPELINE_TAG", "pattern"),
+        ({"MARSAD_ENTITY_BACKENDS": "no_such_module_anywhere:factory"}, "MARSAD_ENTITY_BACKENDS", "cannot import"),
+        ({"MARSAD_STANCE_BACKEND": "without-colon"}, "MARSAD_STANCE_BACKEND", "package.module:factory"),
+        ({"MARSAD_STANCE_WEIGHT": "1.5"}, "MARSAD_STANCE_WEIGHT", "less than or equal to 1"),
     ],
 )
 def test_a_worker_with_bad_settings_exits_with_a_readable_message(env, named, says) -> None:

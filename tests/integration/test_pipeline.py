@@ -11,7 +11,7 @@ import uuid
 import orjson
 import pytest
 
-from models import SCHEMA_VERSION, EnrichedArticle, RawArticle
+from models import SCHEMA_VERSION, EnrichedArticle, PloverEvent, RawArticle
 from streams.replay import prepare
 from streams.replay import publish as replay_publish
 from streams.sources import iter_sources
@@ -131,6 +131,7 @@ def test_plover_topic_has_one_record_per_event(published, watcher) -> None:
         assert sorted(e["id"] for _, e in records) == sorted(f"{key}-{n}" for n in range(len(events)))
         for record_key, event in records:
             assert record_key == key
+            PloverEvent.model_validate(event)
             for field in PLOVER_FIELDS:
                 assert field in event, field
             assert event["event"] and event["event_text"]

@@ -92,3 +92,25 @@ def test_camel_ner_backend_reports_missing_model_data_clearly() -> None:
 
     with pytest.raises(BackendError):
         CamelNER()
+
+
+def test_workers_and_offline_runs_take_backends_from_the_settings() -> None:
+    from streams.context import stage_context
+    from streams.settings import Settings
+
+    settings = Settings(entity_backends=f" {__name__}:fake_companies , ", stance_weight=0.25, pipeline_tag="t1")
+    context = stage_context(settings)
+    assert [b.name for b in context.backends.entities] == ["fake-companies"]
+    assert context.backends.stance is None and context.backends.stance_weight == 0.25
+    assert context.pipeline_version.endswith("+fake-companies.t1")
+    enriched = process_article(RawArticle(text=TEXT), context)
+    assert "Naseem Contracting" in {entity.canonical for entity in enriched.entities}
+    assert stage_context(Settings()).backends.names == []
+
+
+def test_a_backend_that_cannot_load_names_its_variable() -> None:
+    from streams.context import stage_context
+    from streams.settings import Settings
+
+    with pytest.raises(BackendError, match="MARSAD_STANCE_BACKEND"):
+        stage_context(Settings(stance_backend=f"{__name__}:missing_factory"))
