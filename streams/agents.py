@@ -17,9 +17,9 @@ restarted worker neither repeats nor skips anything.
 At least once also needs every assigned message to be *delivered* to the agent: after
 an assignment Faust 0.15 with aiokafka could drop the first fetched records of a
 partition for the life of the worker (offsets committed at 0, or a race between its
-resume and its seek). :func:`streams.faust_fixes.seek_before_resume` fixes both, and
-``marsad_offset_gaps_total`` counts any hole still seen within an assignment (it stays 0
-in the crash, rebalance and SIGTERM tests).
+resume and its seek). :func:`streams.faust_fixes.seek_before_resume` fixes both; the
+:class:`DeliveryGuard` of each agent re-reads what still slips through (records fetched
+but never delivered), and ``marsad_offset_gaps_total`` counts every such hole.
 
 **Consumer-facing topics** (``enriched`` and ``events.plover``) are *effectively once*:
 each enriched record's article id, and each PLOVER record's event id, appears **once per
@@ -283,6 +283,93 @@ class PublishGate:
             await consumer.stop()
 
 
+class DeliveryGuard:
+    """Finds records the consumer fetched but Faust never handed to the agent, and re-reads them.
+
+    Faust 0.15 can drop fetched records around an assignment (see
+    :func:`streams.faust_fixes.seek_before_resume` for the two cases found and fixed);
+    a dropped record is neither processed nor committed until the worker restarts. When
+    the dropped records are the last of a partition nothing reveals the hole, and the
+    agent idles with input left unprocessed (seen after ``marsad reprocess
+    --from-timestamp``, about one restart in five). The guard tracks, per partition and
+    assignment generation, the next offset the agent must see; when the agent has idled
+    for ``CHECK_INTERVAL`` while the consumer's fetch position is past that offset, it
+    seeks the partition back to it. Holes inside a partition (a record after a gap) are
+    logged. Both count in ``marsad_offset_gaps_total``. Source topics are neither
+    compacted nor transactional, so their offsets are consecutive.
+    """
+
+    CHECK_INTERVAL = 2.0
+
+    def __init__(self, app: faust.App, stage: str, topic: str):
+        self.app = app
+        self.stage = stage
+        self.topic = topic
+        self.busy = False
+        self.last_event_at = time.monotonic()
+        self._generation: int | None = None
+        self._next: dict[int, int] = {}
+
+    def _same_generation(self) -> None:
+        if self.app.consumer_generation_id != self._generation:
+            self._generation = self.app.consumer_generation_id
+            self._next.clear()
+
+    def delivered(self, message: Any) -> None:
+        """The agent got ``message``: count a hole before it, expect the next offset."""
+        self.busy = True
+        self.last_event_at = time.monotonic()
+        self._same_generation()
+        expected = self._next.get(message.partition)
+        if expected is not None and message.offset > expected:
+            GAPS.labels(self.stage).inc(message.offset - expected)
+            log.error(
+                "stage %s: offsets %d..%d of partition %d were never delivered to this worker",
+                self.stage, expected, message.offset - 1, message.partition,
+            )
+        if expected is None or message.offset >= expected:
+            self._next[message.partition] = message.offset + 1
+
+    def done(self) -> None:
+        self.busy = False
+        self.last_event_at = time.monotonic()
+
+    def _idle(self) -> bool:
+        return (
+            not self.busy
+            and not self.app.rebalancing
+            and time.monotonic() - self.last_event_at >= self.CHECK_INTERVAL
+        )
+
+    async def check_idle_partitions(self) -> None:
+        """Seek back every partition whose fetched records never reached the idle agent."""
+        if not self._idle():
+            return
+        self._same_generation()
+        consumer = self.app.consumer
+        try:
+            assigned = [tp for tp in consumer.assignment() if tp.topic == self.topic]
+        except Exception:  # noqa: BLE001 - consumer not started or rebalancing
+            return
+        committed = getattr(consumer, "_committed_offset", {})  # Faust keeps 0 (and none) as None
+        for tp in assigned:
+            try:
+                expected = self._next.get(tp.partition, committed.get(tp))
+                if expected is None:
+                    expected = (await consumer.earliest_offsets(tp)).get(tp)
+                position = await consumer.position(tp)
+            except Exception:  # noqa: BLE001 - partition moving: next round
+                continue
+            if expected is None or position is None or position <= expected or not self._idle():
+                continue
+            GAPS.labels(self.stage).inc(position - expected)
+            log.error(
+                "stage %s: offsets %d..%d of partition %d were fetched but never delivered; seeking back to %d",
+                self.stage, expected, position - 1, tp.partition, expected,
+            )
+            await consumer.seek(tp, expected)
+
+
 def register_agents(app: faust.App, settings: Settings, stages: Sequence[str]) -> None:
     context = stage_context(settings)
     for stage in stages:
@@ -369,33 +456,12 @@ def _register_stage(app: faust.App, settings: Settings, stage: str, context: Sta
                 PROCESSED.labels(stage).inc()
         LATENCY.labels(stage).observe(time.perf_counter() - started)
 
-    last_offsets: dict[int, int] = {}
-    generation: list[int | None] = [None]
-
-    def watch_offsets(message: Any) -> None:
-        """Count holes in a partition's offsets within one assignment generation.
-
-        Source topics are neither compacted nor transactional, so consecutive messages
-        have consecutive offsets; a hole means messages this worker will not process
-        (they are not committed either, and come back after a restart).
-        """
-        if app.consumer_generation_id != generation[0]:
-            generation[0] = app.consumer_generation_id
-            last_offsets.clear()
-        last = last_offsets.get(message.partition)
-        if last is not None and message.offset > last + 1:
-            GAPS.labels(stage).inc(message.offset - last - 1)
-            log.error(
-                "stage %s: offsets %d..%d of partition %d were never delivered to this worker",
-                stage, last + 1, message.offset - 1, message.partition,
-            )
-        if last is None or message.offset > last:
-            last_offsets[message.partition] = message.offset
+    guard = DeliveryGuard(app, stage, topics.source)
 
     async def process(stream: faust.StreamT) -> None:
         # noack: acknowledge only after the outputs are acknowledged (see the docstring)
         async for event in stream.noack().events():
-            watch_offsets(event.message)
+            guard.delivered(event.message)
             try:
                 await handle(event.message)
             except asyncio.CancelledError:
@@ -404,7 +470,13 @@ def _register_stage(app: faust.App, settings: Settings, stage: str, context: Sta
                 log.exception("stage %s cannot publish; stopping the worker (the message will be re-delivered)", stage)
                 await app.crash(error)
                 raise
+            finally:
+                guard.done()
             await stream.ack(event)
+
+    @app.timer(interval=DeliveryGuard.CHECK_INTERVAL, name=f"marsad.{stage}.delivery-guard")
+    async def check_delivery() -> None:
+        await guard.check_idle_partitions()
 
     process.__name__ = f"{stage}_agent"
     app.agent(source, name=f"marsad.{stage}")(process)

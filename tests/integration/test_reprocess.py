@@ -42,7 +42,10 @@ def _wait_processed(worker, count: int, timeout: float = 90.0) -> dict:
             assert done == count, f"processed {done}, expected {count}"
             return samples
         if time.monotonic() > deadline:
-            raise AssertionError(f"processed {done} of {count} after {timeout} s")
+            lag = {dict(labels).get("partition"): v for (name, labels), v in samples.items() if name == "marsad_consumer_lag"}
+            raise AssertionError(
+                f"processed {done} of {count} after {timeout} s; readiness {worker.readiness()}; lag {lag}"
+            )
         time.sleep(0.3)
 
 
@@ -101,9 +104,12 @@ def test_reprocess_reruns_history_and_publishes_once_per_version(pipeline, watch
     assert stance.stop() == 0
     result = cli("reprocess", "--stage", "stance", "--from-timestamp", str(since_ms), env=env)
     assert result.returncode == 0, result.stderr
+    print(f"reprocess --from-timestamp {since_ms}: {result.stdout.strip()}")
     stance = _restart_stance(pipeline, stance, MARSAD_PIPELINE_TAG="since")
     after_since = [r for r in history if r.timestamp >= since_ms]
     assert {r.key.decode() for r in after_since} == {a.id for a in late}
+    print("late records (partition, offset, timestamp):", sorted((r.partition, r.offset, r.timestamp) for r in after_since))
+    print("history ends:", {p: max(r.offset for r in history if r.partition == p) + 1 for p in {r.partition for r in history}})
     _wait_processed(stance, len(after_since))
     watcher.quiet(1.5)
     tagged = {key: n for (key, v), n in _versions(watcher).items() if v == f"{version}.since"}
