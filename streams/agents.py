@@ -99,6 +99,8 @@ GROUP_PREFIX = b"\x00article\x00"
 
 #: Errors after which re-sending the same record cannot succeed.
 REJECTED = (MessageSizeTooLargeError, RecordListTooLargeError)
+#: What sending a record may raise (Faust wraps the client's errors in ProducerSendError).
+SEND_ERRORS = (KafkaError, ProducerSendError, asyncio.TimeoutError)
 
 
 class OutputRejected(Exception):
@@ -130,7 +132,6 @@ def _root(error: BaseException) -> BaseException:
 
 
 def _retriable(error: BaseException) -> bool:
-    error = _root(error)
     return isinstance(error, (KafkaTimeoutError, asyncio.TimeoutError)) or bool(getattr(error, "retriable", False))
 
 
@@ -151,7 +152,7 @@ class Sender:
             return await self.topics[message.topic].send(
                 key=message.key, value=message.value, headers=message.headers, partition=partition
             )
-        except (KafkaError, ProducerSendError, asyncio.TimeoutError) as error:
+        except SEND_ERRORS as error:
             return _Failed(error)  # raised (or retried) in _finish
 
     async def _finish(self, message: Outgoing, partition: int | None, future: Any) -> Any:
@@ -161,10 +162,11 @@ class Sender:
                 if isinstance(future, _Failed):
                     raise future.error
                 return await future
-            except (KafkaError, ProducerSendError, asyncio.TimeoutError) as error:
-                if isinstance(_root(error), REJECTED):
-                    raise OutputRejected(message, _root(error)) from error
-                if not _retriable(error) or self.app.should_stop:
+            except SEND_ERRORS as error:
+                cause = _root(error)
+                if isinstance(cause, REJECTED):
+                    raise OutputRejected(message, cause) from error
+                if not _retriable(cause) or self.app.should_stop:
                     raise
                 log.warning("sending to %s failed (%r); retrying in %.1f s", message.topic, error, delay)
                 await asyncio.sleep(delay)
@@ -222,6 +224,24 @@ class PublishGate:
     @staticmethod
     def group_key(article_id: str) -> bytes:
         return GROUP_PREFIX + article_id.encode()
+
+    def unpublished(self, article_id: str, outputs: Sequence[Outgoing]) -> list[Outgoing]:
+        """The gated outputs of an article still to send under this version.
+
+        None once its group is marked; otherwise those reconciliation did not find.
+        """
+        if self.published(self.group_key(article_id)):
+            return []
+        return [m for m in outputs if m.gate_key is None or not self.published(m.gate_key)]
+
+    def record(self, article_id: str, partition: int, sent: Sequence[tuple[Outgoing, Any]]) -> None:
+        """After the broker acknowledged them: mark the group, advance the watermarks."""
+        self.mark(self.group_key(article_id))
+        highest: dict[str, int] = {}
+        for message, metadata in sent:
+            highest[message.topic] = max(highest.get(message.topic, -1), metadata.offset)
+        for topic, offset in highest.items():
+            self.advance(topic, partition, offset)
 
     @staticmethod
     def _watermark_key(topic: str, partition: int) -> bytes:
@@ -424,26 +444,14 @@ def _register_stage(app: faust.App, settings: Settings, stage: str, context: Sta
         try:
             await sender.send(always)
             if once and gate is not None:
+                article_id = outcome.article_id
+                assert article_id is not None  # every processed message names its article
                 await gate.ensure_reconciled(message.partition)
-                group = gate.group_key(outcome.article_id) if outcome.article_id else None
-                if group is not None and gate.published(group):
-                    fresh = []
-                else:  # reconciliation may have found some of the group's outputs
-                    fresh = [m for m in once if m.gate_key is None or not gate.published(m.gate_key)]
+                fresh = gate.unpublished(article_id, once)
                 if len(fresh) < len(once):
                     DUPLICATES.labels(stage).inc(len(once) - len(fresh))
                 sent = await sender.send(fresh, partition=message.partition)
-                if group is not None:
-                    gate.mark(group)
-                else:
-                    for m in fresh:
-                        if m.gate_key is not None:
-                            gate.mark(m.gate_key)
-                highest: dict[str, int] = {}
-                for m, metadata in zip(fresh, sent):
-                    highest[m.topic] = max(highest.get(m.topic, -1), metadata.offset)
-                for topic, offset in highest.items():
-                    gate.advance(topic, message.partition, offset)
+                gate.record(article_id, message.partition, list(zip(fresh, sent)))
             elif once:
                 await sender.send(once)
         except OutputRejected as rejected:
