@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from models.annotations import Camp, EntityType
 
 from streams.text.matcher import PhraseMatcher
 from streams.text.matchform import fold_phrase
@@ -18,8 +18,8 @@ class Actor(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     canonical: str
-    type: Literal["PER", "ORG", "LOC", "MISC"]
-    camp: Literal["haftar", "gnu", "turkey", "russia"] | None = None
+    type: EntityType
+    camp: Camp | None = None
     country: str | None = None
     code: str | None = None
     also: list[str] = Field(default_factory=list)
@@ -31,6 +31,9 @@ class Actor(BaseModel):
     metonyms: list[str] = Field(default_factory=list)
     #: Among actors sharing a family name, the one a bare mention means by default.
     prefer: bool = False
+    #: A place's coordinates (WGS84 degrees), from the gazetteer's sources.
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
 
     @field_validator("canonical")
     @classmethod

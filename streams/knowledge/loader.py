@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from streams.knowledge.files import load_yaml
 from streams.knowledge.actors import Actor, ActorIndex
+from streams.knowledge.entity_words import EntityWords
 from streams.knowledge.lexicons import StanceLexicon, TriggerLexicon
 
 
@@ -25,6 +26,7 @@ class Knowledge:
     triggers: TriggerLexicon
     stance: StanceLexicon
     fingerprint: str
+    entity_words: EntityWords
 
 
 def _read(name: str) -> tuple[Any, bytes]:
@@ -50,12 +52,15 @@ def load_knowledge() -> Knowledge:
     digest.update(raw)
     stance_data, raw = _read("stance.yaml")
     digest.update(raw)
+    entity_data, raw = _read("entities.yaml")
+    digest.update(raw)
     try:
         return Knowledge(
             actors=ActorIndex(actors),
             triggers=TriggerLexicon.from_data(triggers_data),
             stance=StanceLexicon.from_data(stance_data),
             fingerprint=digest.hexdigest()[:8],
+            entity_words=EntityWords.from_data(entity_data),
         )
     except (ValidationError, ValueError) as error:
         raise KnowledgeError(str(error)) from error
