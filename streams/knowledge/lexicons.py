@@ -122,6 +122,10 @@ class TriggerLexicon:
 
 # --------------------------------------------------------------------------- stance
 
+#: Cue families: each has one calibrated factor (knowledge/stance_calibration.yaml). The
+#: three naming families are reported as cue kind "naming".
+STANCE_FAMILIES: tuple[str, ...] = ("naming", "hostile_naming", "rival_naming", "distancing", "framing")
+
 
 class _CueSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -129,17 +133,29 @@ class _CueSpec(BaseModel):
     weight: float = Field(ge=-1.0, le=1.0)
 
 
+class _SidesSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    camp: list[str]
+    allies: list[str] = Field(default_factory=list)
+    rivals: list[str] = Field(default_factory=list)
+
+
 class _StanceSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    squash: float = Field(gt=0)
-    neutral_band: float = Field(ge=0, lt=1)
+    calibration: str
     decay: bool = True
     distancing_window: int = Field(ge=0)
+    genitive_window: int = Field(ge=0)
     rival_factor: float = Field(ge=0, le=1)
     ally_factor: float = Field(ge=0, le=1)
     quote_factor: float = Field(ge=0, le=1)
     indirect_factor: float = Field(ge=0, le=1)
+    scare_quote_weight: float = Field(ge=-1, le=0)
+    scare_quote_max_words: int = Field(ge=1)
+    sides: _SidesSpec
     naming: list[_CueSpec]
+    hostile_naming: list[_CueSpec]
+    rival_naming: list[_CueSpec]
     distancing: list[_CueSpec]
     framing: list[_CueSpec]
     quote_openers: list[str]
@@ -147,9 +163,24 @@ class _StanceSpec(BaseModel):
     rival_markers: list[str]
 
 
+class StanceCalibration(BaseModel):
+    """The fitted part of the stance score (``marsad calibrate-stance`` writes it)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    squash: float = Field(gt=0)
+    neutral_band: float = Field(ge=0, lt=1)
+    headline_factor: float = Field(ge=0)
+    relay_factor: float = Field(ge=0, le=1)
+    family_factors: dict[str, float]
+    fit: dict[str, Any] = Field(default_factory=dict)  # how it was fitted and what it scored
+
+    def factor(self, family: str) -> float:
+        return self.family_factors.get(family, 1.0)
+
+
 @dataclass(frozen=True, slots=True)
 class Cue:
-    kind: str  # naming | distancing | framing | camp | rival (the last two: side markers)
+    kind: str  # a family of STANCE_FAMILIES, or camp | rival (side markers, weight 0)
     phrase: str
     weight: float
 
@@ -157,38 +188,74 @@ class Cue:
 @dataclass(frozen=True)
 class StanceLexicon:
     matcher: PhraseMatcher[Cue]
-    squash: float
-    neutral_band: float
+    calibration: StanceCalibration
     decay: bool
     distancing_window: int
+    genitive_window: int
     rival_factor: float
     ally_factor: float
     quote_factor: float
     indirect_factor: float
+    scare_quote_weight: float
+    scare_quote_max_words: int
+    camp_camps: frozenset[str]
+    ally_camps: frozenset[str]
+    rival_camps: frozenset[str]
     quote_openers: frozenset[str]
     #: A quote opener as a whole word, with an optional و/ف in front.
     quote_opener_re: re.Pattern[str]
 
+    @property
+    def squash(self) -> float:
+        return self.calibration.squash
+
+    @property
+    def neutral_band(self) -> float:
+        return self.calibration.neutral_band
+
     @classmethod
-    def from_data(cls, data: dict[str, Any]) -> StanceLexicon:
+    def from_data(cls, data: dict[str, Any], calibration: dict[str, Any] | None = None) -> StanceLexicon:
+        """Build from stance.yaml data; the calibration file it names is read unless given."""
         spec = _StanceSpec.model_validate(data)
-        entries = [
-            (fold_phrase(cue.phrase), Cue(kind, fold_phrase(cue.phrase), cue.weight))
-            for kind, cues in (("naming", spec.naming), ("distancing", spec.distancing), ("framing", spec.framing))
-            for cue in cues
-        ]
-        entries += [(fold_phrase(m), Cue("camp", fold_phrase(m), 0.0)) for m in spec.camp_markers]
-        entries += [(fold_phrase(m), Cue("rival", fold_phrase(m), 0.0)) for m in spec.rival_markers]
+        if calibration is None:
+            from streams.knowledge.files import knowledge_bytes, load_yaml
+
+            calibration = load_yaml(knowledge_bytes(spec.calibration))
+        fitted = StanceCalibration.model_validate(calibration)
+        unknown = set(fitted.family_factors) - set(STANCE_FAMILIES)
+        if unknown:
+            raise ValueError(f"{spec.calibration}: unknown cue families {sorted(unknown)}")
+        entries: list[tuple[str, Cue]] = []
+        open_phrases: set[str] = set()
+
+        def add(kind: str, text: str, weight: float) -> None:
+            phrase = fold_phrase(text.rstrip("*"))
+            if text.endswith("*"):  # an open stem: takes suffixes ("ميليشياته")
+                open_phrases.add(phrase)
+            entries.append((phrase, Cue(kind, phrase, weight)))
+
+        for family in STANCE_FAMILIES:
+            for cue in getattr(spec, family):
+                add(family, cue.phrase, cue.weight)
+        for marker in spec.camp_markers:
+            add("camp", marker, 0.0)
+        for marker in spec.rival_markers:
+            add("rival", marker, 0.0)
         return cls(
-            matcher=PhraseMatcher(entries),
-            squash=spec.squash,
-            neutral_band=spec.neutral_band,
+            matcher=PhraseMatcher(entries, open_phrases=open_phrases),
+            calibration=fitted,
             decay=spec.decay,
             distancing_window=spec.distancing_window,
+            genitive_window=spec.genitive_window,
             rival_factor=spec.rival_factor,
             ally_factor=spec.ally_factor,
             quote_factor=spec.quote_factor,
             indirect_factor=spec.indirect_factor,
+            scare_quote_weight=spec.scare_quote_weight,
+            scare_quote_max_words=spec.scare_quote_max_words,
+            camp_camps=frozenset(spec.sides.camp),
+            ally_camps=frozenset(spec.sides.allies),
+            rival_camps=frozenset(spec.sides.rivals),
             quote_openers=frozenset(fold_phrase(word) for word in spec.quote_openers),
             quote_opener_re=re.compile(
                 r"(?<!\w)[وف]?(?:"
