@@ -138,6 +138,7 @@ class _SidesSpec(BaseModel):
     camp: list[str]
     allies: list[str] = Field(default_factory=list)
     rivals: list[str] = Field(default_factory=list)
+    rival_backers: list[str] = Field(default_factory=list)
 
 
 class _StanceSpec(BaseModel):
@@ -201,6 +202,7 @@ class StanceLexicon:
     camp_camps: frozenset[str]
     ally_camps: frozenset[str]
     rival_camps: frozenset[str]
+    backer_camps: frozenset[str]
     quote_openers: frozenset[str]
     #: A quote opener as a whole word, with an optional و/ف in front.
     quote_opener_re: re.Pattern[str]
@@ -256,6 +258,7 @@ class StanceLexicon:
             camp_camps=frozenset(spec.sides.camp),
             ally_camps=frozenset(spec.sides.allies),
             rival_camps=frozenset(spec.sides.rivals),
+            backer_camps=frozenset(spec.sides.rival_backers),
             quote_openers=frozenset(fold_phrase(word) for word in spec.quote_openers),
             quote_opener_re=re.compile(
                 r"(?<!\w)[وف]?(?:"

@@ -47,6 +47,7 @@ _KIND = {"naming": "naming", "hostile_naming": "naming", "rival_naming": "naming
 class _Side:
     position: int  # folded offset in the sentence
     side: str  # "camp", "ally" or "rival"
+    weak: bool = False  # a rival's backer (Turkey): the referent only when no other side is named
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +186,8 @@ def _weight(kind: str, weight: float, start: int, end: int, sides: list[_Side], 
             return 0.0
         nearest = min(near, key=lambda s: abs(s.position - start))
         return weight if nearest.side == "camp" else -weight * lexicon.rival_factor
+    strong = [s for s in sides if not s.weak]
+    sides = strong or sides
     within = [s for s in sides if start <= s.position < end]  # "هجوم حفتر": the cue names it
     following = [s for s in sides if end <= s.position <= end + lexicon.genitive_window]  # "ميليشيات إردوغان"
     before = [s for s in sides if s.position < start]
@@ -214,13 +217,13 @@ def _sides_by_sentence(article: EventsArticle, lexicon: StanceLexicon) -> dict[i
             "camp"
             if camp in lexicon.camp_camps
             else "rival"
-            if camp in lexicon.rival_camps
+            if camp in lexicon.rival_camps or camp in lexicon.backer_camps
             else "ally"
             if camp in lexicon.ally_camps
             else None
         )
         if side is not None:
-            result.setdefault(item.sentence, []).append(_Side(item.start, side))
+            result.setdefault(item.sentence, []).append(_Side(item.start, side, camp in lexicon.backer_camps))
     return result
 
 
