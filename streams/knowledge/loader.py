@@ -52,13 +52,15 @@ def load_knowledge() -> Knowledge:
     digest.update(raw)
     stance_data, raw = _read("stance.yaml")
     digest.update(raw)
+    stance_calibration, raw = _read(stance_data["calibration"])  # fitted by `marsad calibrate-stance`
+    digest.update(raw)
     entity_data, raw = _read("entities.yaml")
     digest.update(raw)
     try:
         return Knowledge(
             actors=ActorIndex(actors),
             triggers=TriggerLexicon.from_data(triggers_data),
-            stance=StanceLexicon.from_data(stance_data),
+            stance=StanceLexicon.from_data(stance_data, stance_calibration),
             fingerprint=digest.hexdigest()[:8],
             entity_words=EntityWords.from_data(entity_data),
         )
