@@ -7,7 +7,6 @@ from models.annotations import (
     Mention,
     Modality,
     Plover,
-    PloverEvent,
     Stance,
     StanceCue,
     StanceLabel,
@@ -15,9 +14,12 @@ from models.annotations import (
 from models.article import NormalisedArticle, RawArticle, Removed, Sentence, Source
 from models.base import SCHEMA_VERSION, Record
 from models.enriched import DeadLetter, EnrichedArticle, EntitiesArticle, EventsArticle
+from models.plover import CiteInfo, PloverCategory, PloverEntity, PloverEvent, PloverLocation, QuadCode
+from models.story import Story, StoryParticipant
 
 __all__ = [
     "SCHEMA_VERSION",
+    "CiteInfo",
     "DeadLetter",
     "EnrichedArticle",
     "EntitiesArticle",
@@ -29,7 +31,11 @@ __all__ = [
     "Modality",
     "NormalisedArticle",
     "Plover",
+    "PloverCategory",
+    "PloverEntity",
     "PloverEvent",
+    "PloverLocation",
+    "QuadCode",
     "RawArticle",
     "Record",
     "Removed",
@@ -38,4 +44,6 @@ __all__ = [
     "Stance",
     "StanceCue",
     "StanceLabel",
+    "Story",
+    "StoryParticipant",
 ]
