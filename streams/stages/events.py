@@ -381,13 +381,17 @@ def _can_act(p: _Participant, trigger: Trigger) -> bool:
 
 
 def _verb_subject(view: _View, start: int, end: int, trigger: Trigger, words: RoleWords) -> _Participant | None:
-    """VSO: the first participant after the verb, unless a preposition introduces it;
-    else SVO: a person or body right before the verb, or a country adjacent to it."""
+    """SVO when a participant stands right before the verb ("أنقرة تتهم"); else VSO: the
+    first participant after the verb that no preposition introduces; else a person or
+    body shortly before it."""
+    for p in view.before(start, 1):
+        if start - p.end <= words.adjacent and not p.prepositional and _can_act(p, trigger):
+            return p
     for p in view.after(end, 3):
         if p.start - end > words.subject_after:
             break
         if p.prepositional or p.destination:
-            break
+            continue  # "اجتمع مع …": an object, the subject may follow
         if p.country and p.start - end > words.adjacent:
             continue  # a country further on is an object or part of a title, not the subject
         if _can_act(p, trigger):
