@@ -29,6 +29,9 @@ class Actor(BaseModel):
     roles: list[str] = Field(default_factory=list)
     demonyms: list[str] = Field(default_factory=list)
     metonyms: list[str] = Field(default_factory=list)
+    #: Place names that are also common words ("البيضاء"): a place only after a locative
+    #: or in a list of places.
+    contextual: list[str] = Field(default_factory=list)
     #: Among actors sharing a family name, the one a bare mention means by default.
     prefer: bool = False
     #: A place's coordinates (WGS84 degrees), from the gazetteer's sources.
@@ -50,6 +53,7 @@ class AliasKind(StrEnum):
     ROLE = "role"  # a role phrase: its current holder, unless a name follows
     DEMONYM = "demonym"  # "التركي": the country
     METONYM = "metonym"  # a capital standing for its country ("أنقرة تسعى")
+    CONTEXTUAL = "contextual"  # a place name that is also a word: only where a place is expected
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,7 @@ class ActorIndex:
                 (AliasKind.ROLE, actor.roles),
                 (AliasKind.DEMONYM, actor.demonyms),
                 (AliasKind.METONYM, actor.metonyms),
+                (AliasKind.CONTEXTUAL, actor.contextual),
             ):
                 for form in forms:
                     folded = fold_phrase(form)
@@ -87,3 +92,36 @@ class ActorIndex:
 
     def __len__(self) -> int:
         return len(self.actors)
+
+
+#: Alias lists an ``extends`` entry may add to the actor it extends.
+_EXTENSIBLE = ("also", "names", "demonyms", "metonyms", "contextual")
+
+
+def merge_extensions(entries: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Fold ``extends: true`` entries (generated files) into the entries they name.
+
+    A generated file adds coordinates and aliases to a curated actor without repeating
+    it; the curated entry stays the one definition of the actor.
+    """
+    base: dict[object, dict[str, object]] = {}
+    plain: list[dict[str, object]] = []
+    extensions: list[dict[str, object]] = []
+    for entry in entries:
+        (extensions if entry.get("extends") else plain).append(entry)
+    for entry in plain:
+        base.setdefault(entry.get("canonical"), entry)
+    for extension in extensions:
+        target = base.get(extension.get("canonical"))
+        if target is None:
+            raise ValueError(f"extends an unknown actor: {extension.get('canonical')!r}")
+        unknown = set(extension) - {"canonical", "extends", "lat", "lon", *_EXTENSIBLE}
+        if unknown:
+            raise ValueError(f"{extension['canonical']!r}: an extension may not set {sorted(unknown)}")
+        for key in _EXTENSIBLE:
+            if extension.get(key):
+                target[key] = [*(target.get(key) or []), *extension[key]]  # type: ignore[misc]
+        for key in ("lat", "lon"):
+            if extension.get(key) is not None and target.get(key) is None:
+                target[key] = extension[key]
+    return plain

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from streams.knowledge.files import load_yaml
-from streams.knowledge.actors import Actor, ActorIndex
+from streams.knowledge.actors import Actor, ActorIndex, merge_extensions
 from streams.knowledge.entity_words import EntityWords
 from streams.knowledge.lexicons import StanceLexicon, TriggerLexicon
 
@@ -39,15 +39,23 @@ def load_knowledge() -> Knowledge:
     """Read, validate and index the knowledge files (cached: built once per process)."""
     digest = hashlib.sha256()
     actors: list[Actor] = []
+    entries: list[tuple[str, int, dict[str, Any]]] = []
     actor_dir = files("streams.knowledge").joinpath("actors")
     for path in sorted((p for p in actor_dir.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name):
         raw = path.read_bytes()
         digest.update(raw)
-        for position, entry in enumerate(load_yaml(raw) or []):
-            try:
-                actors.append(Actor.model_validate(entry))
-            except ValidationError as error:
-                raise KnowledgeError(f"actors/{path.name} entry {position}: {error}") from error
+        entries += [(path.name, position, entry) for position, entry in enumerate(load_yaml(raw) or [])]
+    where = {id(entry): (name, position) for name, position, entry in entries}
+    try:
+        merged = merge_extensions([entry for _, _, entry in entries])
+    except ValueError as error:
+        raise KnowledgeError(f"actors: {error}") from error
+    for entry in merged:
+        try:
+            actors.append(Actor.model_validate(entry))
+        except ValidationError as error:
+            name, position = where.get(id(entry), ("?", -1))
+            raise KnowledgeError(f"actors/{name} entry {position}: {error}") from error
     triggers_data, raw = _read("triggers.yaml")
     digest.update(raw)
     stance_data, raw = _read("stance.yaml")
@@ -56,6 +64,7 @@ def load_knowledge() -> Knowledge:
     digest.update(raw)
     entity_data, raw = _read("entities.yaml")
     digest.update(raw)
+    digest.update(_read("geo_sources.yaml")[1])  # the gazetteer's input: part of what was built
     try:
         return Knowledge(
             actors=ActorIndex(actors),

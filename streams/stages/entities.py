@@ -89,12 +89,12 @@ def find_entities(article: NormalisedArticle) -> list[Entity]:
             aliases = match.values
             if match.nested:
                 # inside a longer name or role: only names that stand on their own
-                aliases = tuple(a for a in aliases if a.kind not in (AliasKind.ROLE, AliasKind.GIVEN))
+                aliases = tuple(a for a in aliases if a.kind not in _CONTEXT_BOUND)
                 if not aliases:
                     continue
             hits.append(_Hit(match.start, match.end, number, aliases, match.clitic, match.nested))
     _Resolver(article, hits, index.actors, words).resolve()
-    hits = _drop_redundant_nested(hits)
+    hits = _drop_redundant_nested(hits, index.actors)
 
     mentions: dict[int, list[Mention]] = {}
     covered: list[tuple[int, int]] = []
@@ -111,8 +111,9 @@ def find_entities(article: NormalisedArticle) -> list[Entity]:
     return entities
 
 
-def _drop_redundant_nested(hits: list[_Hit]) -> list[_Hit]:
-    """A nested hit naming the same actor as the match around it adds nothing.
+def _drop_redundant_nested(hits: list[_Hit], actors: list[Actor]) -> list[_Hit]:
+    """A nested hit naming the same actor as the match around it adds nothing, nor one
+    inside a person's name ("جورجيا" in "جورجيا ميلوني" is no place).
 
     Hits come in text order, each nested hit after the top-level match holding it, and
     top-level matches do not overlap: the enclosing match is the last top-level one seen.
@@ -127,11 +128,18 @@ def _drop_redundant_nested(hits: list[_Hit]) -> list[_Hit]:
             and parent.sentence == hit.sentence
             and parent.start <= hit.start
             and hit.end <= parent.end
-            and parent.actor == hit.actor
+            and (parent.actor == hit.actor or _a_persons_name(parent, actors))
         ):
             continue
         kept.append(hit)
     return kept
+
+
+def _a_persons_name(hit: _Hit, actors: list[Actor]) -> bool:
+    """The hit is a person's name (not a role phrase such as "رئيس حكومة الوحدة")."""
+    if hit.actor is None or actors[hit.actor].type != "PER":
+        return False
+    return any(alias.actor == hit.actor and alias.kind in (AliasKind.NAME, AliasKind.GIVEN) for alias in hit.aliases)
 
 
 def _entity(actor: Actor, mentions: list[Mention]) -> Entity:
@@ -147,6 +155,9 @@ def _entity(actor: Actor, mentions: list[Mention]) -> Entity:
 
 
 # --------------------------------------------------------------------------- resolution
+
+#: Alias kinds that need their context, so never count inside a longer match.
+_CONTEXT_BOUND = (AliasKind.ROLE, AliasKind.GIVEN, AliasKind.CONTEXTUAL)
 
 #: How many hits back a given name looks for the relative named before it.
 _KIN_LOOKBACK = 8
@@ -176,10 +187,12 @@ class _Resolver:
     def resolve(self) -> None:
         hits = self.hits
         # 1. unambiguous full names, countries and cities
-        for hit in hits:
+        for position, hit in enumerate(hits):
             kinds = {alias.kind for alias in hit.aliases}
             names = [alias for alias in hit.aliases if alias.kind == AliasKind.NAME]
-            if AliasKind.METONYM in kinds or (AliasKind.DEMONYM in kinds and not names):
+            if kinds == {AliasKind.CONTEXTUAL}:
+                hit.actor = hit.aliases[0].actor if self._place_expected(position) else None
+            elif AliasKind.METONYM in kinds or (AliasKind.DEMONYM in kinds and not names):
                 hit.actor = self._place_or_country(hit)
             elif names and len({alias.actor for alias in names}) == 1:
                 hit.actor = names[0].actor
@@ -243,6 +256,38 @@ class _Resolver:
             return cities[0]
         locative = hit.clitic in self.words.locative_clitics or self._preceding_word(hit) in self.words.locatives
         return cities[0] if locative else countries[0]
+
+    def _place_expected(self, position: int) -> bool:
+        """A word that is also a place name is the place after a locative or in a list of places.
+
+        "في البيضاء"، "مدن بنغازي والبيضاء والمرج": the neighbour joined by و or a comma is
+        a place the knowledge base knows.
+        """
+        hit = self.hits[position]
+        if hit.clitic in self.words.locative_clitics or self._preceding_word(hit) in self.words.locatives:
+            return True
+        norm = self.article.sentences[hit.sentence].norm
+        previous = next((self.hits[p] for p in range(position - 1, max(-1, position - 4), -1) if not self.hits[p].nested), None)
+        if (
+            previous is not None
+            and previous.sentence == hit.sentence
+            and previous.actor is not None
+            and self.actors[previous.actor].type == "LOC"
+            and hit.clitic.startswith("و")
+            and not norm[previous.end : hit.start - len(hit.clitic)].strip(" ,")
+        ):
+            return True
+        following_position = self.next_top[position]
+        if following_position < len(self.hits):
+            following = self.hits[following_position]
+            if (
+                following.sentence == hit.sentence
+                and following.clitic.startswith("و")
+                and not norm[hit.end : following.start - len(following.clitic)].strip(" ,")
+                and any(a.kind == AliasKind.NAME and self.actors[a.actor].type == "LOC" for a in following.aliases)
+            ):
+                return True
+        return False
 
     def _name_follows(self, role: _Hit, following: _Hit) -> bool:
         if following.sentence != role.sentence:
