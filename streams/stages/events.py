@@ -24,8 +24,9 @@ not agents; a nisba adjective such as "التركي" or a place is never an acto
   dates it to a year before the article's (its publication year, else the latest year
   it mentions) or to a past month, else ``asserted``.
 
-Repeats of an event merge into the first: same type, a shared participant, the same
-modality or one of them asserted; statements by the same speaker are one; a maritime accord is one affair
+Repeats of an event merge into the first: same type, a shared participant that is an
+actor of one of them, both real (asserted, reported, historical) or both not (planned,
+hypothetical); statements by the same speaker are one; a maritime accord is one affair
 per article.
 
 Every look-up is a bisection over the sentence's sorted participants and cues, bounded
@@ -260,6 +261,7 @@ def find_events(article: EntitiesArticle) -> list[Event]:
 
 
 _TWO_PARTY = frozenset({EventType.MEETING, EventType.AGREEMENT, EventType.VISIT})
+_NEEDS_ACTOR = frozenset({EventType.STATEMENT})
 
 
 def _triggers(view: _View, lexicon: TriggerLexicon) -> list[tuple[int, int, Trigger]]:
@@ -349,7 +351,7 @@ def _event(
         actors, targets = _assign(view, start, end, trigger, lexicon, roles)
     if not actors and not targets:
         return None
-    if trigger.type == EventType.STATEMENT and not actors:
+    if trigger.type in _NEEDS_ACTOR and not actors:
         return None  # a statement without a speaker
     time = _time(article, number, start, view)
     original_start, original_end = span_to_original(sentence.shifts, start, end)
@@ -436,7 +438,10 @@ def _assign(
     if trigger.verb:
         subject = _verb_subject(view, start, end, trigger, words)
         rest = [p for p in after if p is not subject]
-    if subject is None and not trigger.verb:
+    inside = [p for p in view.after(start, 3) if p.start < end and p.country]
+    if inside and not trigger.verb:
+        subject, rest = inside[0], after  # "الدعم التركي": the nisba in the trigger names whose support
+    elif subject is None and not trigger.verb:
         before = [p for p in view.before(start, 6) if not p.place and start - p.end <= words.subject_before]
         before = [p for p in before if _can_act(p, trigger)]
         before_agent = next((p for p in before if p.agent), None)
@@ -568,15 +573,18 @@ def _modality(view: _View, start: int, end: int, lexicon: TriggerLexicon, time: 
 _ONE_AFFAIR = frozenset({EventType.MARITIME_BOUNDARY})
 #: Types whose repeats are told apart by their actor alone (one statement per speaker).
 _BY_ACTOR = frozenset({EventType.STATEMENT})
+#: A plan or a possibility is not the same affair as what happened (or is said to have).
+_IRREALIS = frozenset({Modality.PLANNED, Modality.HYPOTHETICAL})
 
 
 def _same_affair(kept: Event, event: Event) -> bool:
     if kept.type in _BY_ACTOR:
         return bool(set(kept.actors) & set(event.actors))
-    compatible = kept.modality == event.modality or Modality.ASSERTED in (kept.modality, event.modality)
-    if not compatible:
+    if (kept.modality in _IRREALIS) != (event.modality in _IRREALIS):
         return False
-    return bool((set(event.actors) | set(event.targets)) & (set(kept.actors) | set(kept.targets)))
+    shared = (set(event.actors) | set(event.targets)) & (set(kept.actors) | set(kept.targets))
+    # two mentions that share only a target ("… بشأن ليبيا") are not the same affair
+    return bool(shared & (set(event.actors) | set(kept.actors)))
 
 
 def _merge(events: list[Event], lookback: int) -> list[Event]:
