@@ -270,11 +270,12 @@ def calibrate_stance(paths: tuple[Path, ...], gold: Path, folds: int, seed: int,
 
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"), show_default=True)
-def schema(out: Path) -> None:
+@click.option("--base-url", default=None, help="give the schemas $id URLs under this base (default: URNs)")
+def schema(out: Path, base_url: str | None) -> None:
     """Write the JSON Schema of every topic's record."""
     from models.schema import write_schemas
 
-    for path in write_schemas(out):
+    for path in write_schemas(out, base_url):
         click.echo(str(path))
 
 
@@ -342,6 +343,12 @@ def bench(articles: int, as_json: bool) -> None:
     from streams.bench import run_bench
 
     run_bench(articles=articles, as_json=as_json, echo=click.echo)
+
+
+from streams.contract_cli import asyncapi as _asyncapi, export as _export  # noqa: E402 - the contract commands
+
+main.add_command(_asyncapi)
+main.add_command(_export)
 
 
 if __name__ == "__main__":

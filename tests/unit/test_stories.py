@@ -137,6 +137,13 @@ def test_a_story_cannot_drift_beyond_its_window() -> None:
     assert spans == [("2025-06-01", "2025-06-03"), ("2025-06-05", "2025-06-07")]
 
 
+def test_an_undated_event_joins_no_story_and_none_joins_it() -> None:
+    state, first = apply(StoryState(), _record("u1-0", "2025-06-03", ["A"]).model_copy(update={"date_source": "processed"}))
+    state, second = apply(state, _record("u2-0", "2025-06-03", ["A"]))
+    state, third = apply(state, _record("u3-0", "2025-06-03", ["A"]).model_copy(update={"date_source": "processed"}))
+    assert len({first.id, second.id, third.id}) == 3 and len(state.stories) == 3
+
+
 def test_outlets_are_counted_by_name_else_url_host() -> None:
     assert outlet(_record("a-0", "2025-06-03", ["A"], publication="  Wire One ")) == "wire one"
     assert outlet(_record("a-0", "2025-06-03", ["A"], publication=None, url="https://www.x.example/p")) == "x.example"
