@@ -26,7 +26,7 @@ not agents; a nisba adjective such as "التركي" or a place is never an acto
 
 Repeats of an event merge into the first: same type, a shared participant that is an
 actor of one of them, both real (asserted, reported, historical) or both not (planned,
-hypothetical); statements by the same speaker are one; a maritime accord is one affair
+hypothetical); a meeting with other named counterparts is another meeting; statements by the same speaker are one; a maritime accord is one affair
 per article.
 
 Every look-up is a bisection over the sentence's sorted participants and cues, bounded
@@ -257,7 +257,8 @@ def find_events(article: EntitiesArticle) -> list[Event]:
                 codes = lexicon.codes[also]
                 events.append((number, event.model_copy(update={"type": also, "cameo": codes.cameo,
                     "plover": Plover(event=codes.plover_event, mode=codes.plover_mode, context=list(codes.context))})))
-    return _merge([event for _, event in events], words.merge_lookback)
+    parties = frozenset(name for name, kind in kinds.items() if kind in ("PER", "ORG"))
+    return _merge([event for _, event in events], words.merge_lookback, parties)
 
 
 _TWO_PARTY = frozenset({EventType.MEETING, EventType.AGREEMENT, EventType.VISIT})
@@ -573,13 +574,21 @@ def _modality(view: _View, start: int, end: int, lexicon: TriggerLexicon, time: 
 _ONE_AFFAIR = frozenset({EventType.MARITIME_BOUNDARY})
 #: Types whose repeats are told apart by their actor alone (one statement per speaker).
 _BY_ACTOR = frozenset({EventType.STATEMENT})
+#: Types where the same actor with other (named person or body) counterparts is another event.
+_DISTINCT_COUNTERPARTS = frozenset({EventType.MEETING})
 #: A plan or a possibility is not the same affair as what happened (or is said to have).
 _IRREALIS = frozenset({Modality.PLANNED, Modality.HYPOTHETICAL})
 
 
-def _same_affair(kept: Event, event: Event) -> bool:
+def _same_affair(kept: Event, event: Event, parties: frozenset[str]) -> bool:
     if kept.type in _BY_ACTOR:
         return bool(set(kept.actors) & set(event.actors))
+    if kept.type in _DISTINCT_COUNTERPARTS:
+        # "التقى X Y … والتقى X Z": a meeting with someone else is another meeting
+        ours = (set(event.actors) | set(event.targets)) & parties
+        theirs = (set(kept.actors) | set(kept.targets)) & parties
+        if ours - theirs and theirs - ours:
+            return False
     if (kept.modality in _IRREALIS) != (event.modality in _IRREALIS):
         return False
     shared = (set(event.actors) | set(event.targets)) & (set(kept.actors) | set(kept.targets))
@@ -587,7 +596,7 @@ def _same_affair(kept: Event, event: Event) -> bool:
     return bool(shared & (set(event.actors) | set(kept.actors)))
 
 
-def _merge(events: list[Event], lookback: int) -> list[Event]:
+def _merge(events: list[Event], lookback: int, parties: frozenset[str] = frozenset()) -> list[Event]:
     """Fold repeats of an event into the first (see the module docstring).
 
     A meeting needs two parties: one left without a target is dropped. Kept events are
@@ -613,7 +622,7 @@ def _merge(events: list[Event], lookback: int) -> list[Event]:
         candidates = sorted({i for name in people for i in by_key.get((event.type, name), [])[-lookback:]})
         for i in candidates:
             kept = merged[i]
-            if _same_affair(kept, event):
+            if _same_affair(kept, event, parties):
                 kept.location = kept.location or event.location
                 kept.time = kept.time or event.time
                 break
