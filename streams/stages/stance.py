@@ -107,8 +107,8 @@ def label_for(score: float, neutral_band: float) -> str:
 
 def combine(cues: list[CountedCue], calibration: StanceCalibration, lexicon: StanceLexicon) -> tuple[float, list[float]]:
     """The score and each cue's contribution under the given fitted parameters."""
-    reported = {math.copysign(1.0, cue.weight) for cue in cues if cue.speech != "own" and cue.family != "naming"}
-    one_sided = len(reported) == 1
+    reported = [math.copysign(1.0, cue.weight) for cue in cues if cue.speech != "own" and cue.family != "naming"]
+    one_sided = len(set(reported)) == 1
     contributions: list[float] = []
     for cue in cues:
         value = cue.weight * calibration.factor(cue.family)
@@ -186,8 +186,12 @@ def _weight(kind: str, weight: float, start: int, end: int, sides: list[_Side], 
             return 0.0
         nearest = min(near, key=lambda s: abs(s.position - start))
         return weight if nearest.side == "camp" else -weight * lexicon.rival_factor
+    # A backer (Turkey) is the referent when named right at the cue; further away, only
+    # when the sentence names no other side.
     strong = [s for s in sides if not s.weak]
-    sides = strong or sides
+    if strong:
+        window = lexicon.backer_window
+        sides = strong + [s for s in sides if s.weak and start - window <= s.position <= end + window]
     within = [s for s in sides if start <= s.position < end]  # "هجوم حفتر": the cue names it
     following = [s for s in sides if end <= s.position <= end + lexicon.genitive_window]  # "ميليشيات إردوغان"
     before = [s for s in sides if s.position < start]
