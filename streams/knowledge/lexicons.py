@@ -73,6 +73,7 @@ class _RolesSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     between: list[str]
     destination: list[str]
+    complementizers: list[str]
     prepositions: list[str]
     attached_prepositions: list[str]
     past: list[str]
@@ -174,6 +175,7 @@ class RoleWords:
 
     between: frozenset[str]
     destination: frozenset[str]
+    complementizers: frozenset[str]
     prepositions: frozenset[str]
     attached_prepositions: frozenset[str]
     past: frozenset[str]
@@ -269,6 +271,7 @@ class TriggerLexicon:
         roles = RoleWords(
             between=folded(role_spec.between),
             destination=folded(role_spec.destination),
+            complementizers=folded(role_spec.complementizers),
             prepositions=folded(role_spec.prepositions),
             attached_prepositions=folded(role_spec.attached_prepositions),
             past=folded(role_spec.past),
@@ -322,7 +325,6 @@ class _StanceSpec(BaseModel):
     decay: bool = True
     distancing_window: int = Field(ge=0)
     genitive_window: int = Field(ge=0)
-    backer_window: int = Field(ge=0)
     rival_factor: float = Field(ge=0, le=1)
     ally_factor: float = Field(ge=0, le=1)
     quote_factor: float = Field(ge=0, le=1)
@@ -369,7 +371,6 @@ class StanceLexicon:
     decay: bool
     distancing_window: int
     genitive_window: int
-    backer_window: int
     rival_factor: float
     ally_factor: float
     quote_factor: float
@@ -426,7 +427,6 @@ class StanceLexicon:
             decay=spec.decay,
             distancing_window=spec.distancing_window,
             genitive_window=spec.genitive_window,
-            backer_window=spec.backer_window,
             rival_factor=spec.rival_factor,
             ally_factor=spec.ally_factor,
             quote_factor=spec.quote_factor,

@@ -393,6 +393,8 @@ def _verb_subject(view: _View, start: int, end: int, trigger: Trigger, words: Ro
     for p in view.after(end, 3):
         if p.start - end > words.subject_after:
             break
+        if any(word in words.complementizers for word in view.sentence.norm[end : p.start].split()):
+            break  # "قالت الصحيفة إن موسكو …": past إن/أن is what was said
         if p.prepositional or p.destination:
             continue  # "اجتمع مع …": an object, the subject may follow
         if p.country and p.start - end > words.adjacent:
