@@ -325,6 +325,7 @@ class _StanceSpec(BaseModel):
     decay: bool = True
     distancing_window: int = Field(ge=0)
     genitive_window: int = Field(ge=0)
+    backer_window: int = Field(ge=0)
     rival_factor: float = Field(ge=0, le=1)
     ally_factor: float = Field(ge=0, le=1)
     quote_factor: float = Field(ge=0, le=1)
@@ -371,6 +372,7 @@ class StanceLexicon:
     decay: bool
     distancing_window: int
     genitive_window: int
+    backer_window: int
     rival_factor: float
     ally_factor: float
     quote_factor: float
@@ -427,6 +429,7 @@ class StanceLexicon:
             decay=spec.decay,
             distancing_window=spec.distancing_window,
             genitive_window=spec.genitive_window,
+            backer_window=spec.backer_window,
             rival_factor=spec.rival_factor,
             ally_factor=spec.ally_factor,
             quote_factor=spec.quote_factor,
