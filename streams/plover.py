@@ -178,8 +178,16 @@ def resolve_date(
 
 
 def _parse_time(text: str, base: datetime | None, future: bool, table: Crosswalk) -> tuple[date, str] | None:
+    day = base.date().isoformat() if base else None
+    return _parse_time_cached(text, day, future, table)
+
+
+@lru_cache(maxsize=8192)
+def _parse_time_cached(text: str, base_day: str | None, future: bool, table: Crosswalk) -> tuple[date, str] | None:
+    """dateparser is slow (~10 ms a call): articles of one day share their expressions."""
     from dateparser.date import DateDataParser
 
+    base = datetime.fromisoformat(base_day) if base_day else None
     text = _RANGE.sub(r"\1 ", text)  # "29 و30 مايو": the first day
     for pattern, new in table.time_aliases:
         text = pattern.sub(new, text)
