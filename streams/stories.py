@@ -18,6 +18,8 @@ already counted (a replay, a redelivery) changes nothing.
 
 This module is transport-free: an agent keeps :class:`StoryState` in tables and calls
 :func:`apply` once per PLOVER event, publishing the returned story (keyed by its id).
+``apply`` only ever assigns whole values (never mutates one in place), so a changelogged
+table records every change.
 """
 
 from __future__ import annotations
@@ -130,6 +132,13 @@ def apply(
     if chosen is None and dated:
         state.by_type[category] = [*open_ids, story.id]
     return state, story
+
+
+def story_of(state: StoryState, event_id: str) -> Story | None:
+    """The story an event was counted in: an agent republishes it on a redelivery, so a crash
+    between the table write and the send cannot lose the story's latest state."""
+    story_id_ = state.members.get(event_id)
+    return state.story(story_id_) if story_id_ is not None else None
 
 
 def _prune(state: StoryState, category: str, day: date, rules: StoryRules) -> list[str]:
