@@ -26,7 +26,8 @@ not agents; a nisba adjective such as "التركي" or a place is never an acto
 
 Repeats of an event merge into the first: same type, a shared participant that is an
 actor of one of them, both real (asserted, reported, historical) or both not (planned,
-hypothetical); a meeting with other named counterparts is another meeting; statements by the same speaker are one; a maritime accord is one affair
+hypothetical) — for a visit any shared participant will do, unless it goes to another
+country; a meeting with other named counterparts is another meeting; statements by the same speaker are one; a maritime accord is one affair
 per article.
 
 Every look-up is a bisection over the sentence's sorted participants and cues, bounded
@@ -258,7 +259,7 @@ def find_events(article: EntitiesArticle) -> list[Event]:
                 events.append((number, event.model_copy(update={"type": also, "cameo": codes.cameo,
                     "plover": Plover(event=codes.plover_event, mode=codes.plover_mode, context=list(codes.context))})))
     parties = frozenset(name for name, kind in kinds.items() if kind in ("PER", "ORG"))
-    return _merge([event for _, event in events], words.merge_lookback, parties)
+    return _merge([event for _, event in events], words.merge_lookback, parties, roles.countries)
 
 
 _TWO_PARTY = frozenset({EventType.MEETING, EventType.AGREEMENT, EventType.VISIT})
@@ -576,15 +577,24 @@ def _modality(view: _View, start: int, end: int, lexicon: TriggerLexicon, time: 
 _ONE_AFFAIR = frozenset({EventType.MARITIME_BOUNDARY})
 #: Types whose repeats are told apart by their actor alone (one statement per speaker).
 _BY_ACTOR = frozenset({EventType.STATEMENT})
+#: Types an article mostly tells as few affairs: any shared participant makes a repeat.
+_ANY_SHARED = frozenset({EventType.VISIT})
 #: Types where the same actor with other (named person or body) counterparts is another event.
 _DISTINCT_COUNTERPARTS = frozenset({EventType.MEETING})
+#: Types where another destination country is another event.
+_DISTINCT_DESTINATIONS = frozenset({EventType.VISIT})
 #: A plan or a possibility is not the same affair as what happened (or is said to have).
 _IRREALIS = frozenset({Modality.PLANNED, Modality.HYPOTHETICAL})
 
 
-def _same_affair(kept: Event, event: Event, parties: frozenset[str]) -> bool:
+def _same_affair(kept: Event, event: Event, parties: frozenset[str], countries: frozenset[str]) -> bool:
     if kept.type in _BY_ACTOR:
         return bool(set(kept.actors) & set(event.actors))
+    if kept.type in _DISTINCT_DESTINATIONS:
+        # a visit to another country is another visit
+        ours, theirs = set(event.targets) & countries, set(kept.targets) & countries
+        if ours and theirs and not ours & theirs:
+            return False
     if kept.type in _DISTINCT_COUNTERPARTS:
         # "التقى X Y … والتقى X Z": a meeting with someone else is another meeting
         ours = (set(event.actors) | set(event.targets)) & parties
@@ -594,11 +604,15 @@ def _same_affair(kept: Event, event: Event, parties: frozenset[str]) -> bool:
     if (kept.modality in _IRREALIS) != (event.modality in _IRREALIS):
         return False
     shared = (set(event.actors) | set(event.targets)) & (set(kept.actors) | set(kept.targets))
+    if kept.type in _ANY_SHARED:
+        return bool(shared)
     # two mentions that share only a target ("… بشأن ليبيا") are not the same affair
     return bool(shared & (set(event.actors) | set(kept.actors)))
 
 
-def _merge(events: list[Event], lookback: int, parties: frozenset[str] = frozenset()) -> list[Event]:
+def _merge(
+    events: list[Event], lookback: int, parties: frozenset[str] = frozenset(), countries: frozenset[str] = frozenset()
+) -> list[Event]:
     """Fold repeats of an event into the first (see the module docstring).
 
     A meeting needs two parties: one left without a target is dropped. Kept events are
@@ -624,7 +638,7 @@ def _merge(events: list[Event], lookback: int, parties: frozenset[str] = frozens
         candidates = sorted({i for name in people for i in by_key.get((event.type, name), [])[-lookback:]})
         for i in candidates:
             kept = merged[i]
-            if _same_affair(kept, event, parties):
+            if _same_affair(kept, event, parties, countries):
                 kept.location = kept.location or event.location
                 kept.time = kept.time or event.time
                 break
