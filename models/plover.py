@@ -158,6 +158,9 @@ class PloverEvent(Record):
     quad_code: QuadCode = Field(
         description="1 verbal cooperation, 2 material cooperation, 3 verbal conflict, 4 material conflict"
     )
+    event_scale: float = Field(
+        ge=-10, le=10, description="PLOVER conflict-cooperation score of the category and mode (manual's table, -10 to +10)"
+    )
     event_loc: PloverLocation | None = Field(description="Where the event happened, when the sentence says it")
     event_text: list[str] = Field(min_length=1, description="The sentence the event was coded from (PLOVER: list of texts)")
     event_start: int = Field(ge=0, description="Start offset of the sentence in the article text")

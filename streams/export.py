@@ -20,7 +20,7 @@ from models import EventsArticle, PloverEvent, Story
 Kind = Literal["plover", "story"]
 
 PLOVER_COLUMNS: tuple[str, ...] = (
-    "id", "date", "date_source", "date_precision", "date_text", "event", "mode", "context", "quad_code", "cameo",
+    "id", "date", "date_source", "date_precision", "date_text", "event", "mode", "context", "quad_code", "event_scale", "cameo",
     "marsad_type", "modality", "actor", "actor_code", "actor_country", "actor_camp", "recipient", "recipient_code",
     "recipient_country", "recipient_camp", "location", "lat", "lon", "location_country", "article_id", "publication",
     "url", "title", "published_at", "event_text", "coder", "coded_date",
@@ -95,6 +95,7 @@ def plover_row(event: PloverEvent) -> dict[str, Any]:
         "mode": _join(event.mode),
         "context": _join(event.context),
         "quad_code": int(event.quad_code),
+        "event_scale": event.event_scale,
         "cameo": event.cameo,
         "marsad_type": event.marsad_type.value,
         "modality": event.modality.value,

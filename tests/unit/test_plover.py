@@ -115,6 +115,7 @@ def test_a_rejected_maritime_deal_is_reject_and_a_phone_call_is_consult_phone() 
     call = _event(EventType.MEETING, "أجرى اتصالا هاتفيا مع الوزير.", ["Saddam Haftar"], ["Yasar Guler"],
                   plover=Plover(event="CONSULT", mode="phone"))
     assert crosswalk().code(call).mode == ("phone",) and crosswalk().code(call).cameo == "041"
+    assert crosswalk().code(call).scale == 1.5 and coding.scale == -2  # the manual's PLOVER scores
 
 
 def test_records_hold_every_participant_as_an_entity_object() -> None:

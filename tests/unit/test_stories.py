@@ -111,7 +111,7 @@ def _record(
     return PloverEvent(
         id=event_id, article_id=article, date=day, date_source="event_time", date_precision="day",
         actor=[PloverEntity(name=name, type="PER") for name in names], recipient=[],
-        event=[category], mode=[], context=[], quad_code=1 if category == "CONSULT" else 4,
+        event=[category], mode=[], context=[], quad_code=1 if category == "CONSULT" else 4, event_scale=2.5 if category == "CONSULT" else -9,
         event_loc=PloverLocation(resolved_place=place) if place else None,
         event_text=[f"sentence of {event_id}"], event_start=0, event_end=10, modality="asserted",
         cite_info=CiteInfo(article_id=article, publication=publication, url=url),
