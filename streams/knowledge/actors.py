@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from models.annotations import Camp, EntityType
 
+from streams.knowledge.voice import VoicedName
 from streams.text.matcher import PhraseMatcher
 from streams.text.matchform import fold_phrase
 
@@ -54,18 +56,23 @@ class AliasKind(StrEnum):
     DEMONYM = "demonym"  # "التركي": the country
     METONYM = "metonym"  # a capital standing for its country ("أنقرة تسعى")
     CONTEXTUAL = "contextual"  # a place name that is also a word: only where a place is expected
+    VOICED = "voiced"  # a name whose referent depends on the voice of the copy ("الجيش الليبي")
 
 
 @dataclass(frozen=True, slots=True)
 class Alias:
-    actor: int  # index into ActorIndex.actors
+    actor: int  # index into ActorIndex.actors (for VOICED: the first reading that names one)
     kind: AliasKind
+    #: VOICED only: the actor in east-aligned copy, in copy from the Tripoli side, in neither.
+    voiced: tuple[int | None, int | None, int | None] | None = None
+    #: VOICED only: folded phrases of which the article must contain one.
+    requires: tuple[str, ...] = ()
 
 
 class ActorIndex:
     """Actors with their aliases in one phrase matcher."""
 
-    def __init__(self, actors: list[Actor]):
+    def __init__(self, actors: list[Actor], voiced: Iterable[tuple[str, VoicedName]] = ()):
         seen: dict[str, int] = {}
         for index, actor in enumerate(actors):
             if actor.canonical in seen:
@@ -88,7 +95,20 @@ class ActorIndex:
                     folded = fold_phrase(form)
                     if folded:
                         entries.append((folded, Alias(index, kind)))
+        for folded, name in voiced:
+            readings = tuple(self._index(canonical) for canonical in (name.east, name.gna, name.neutral))
+            first = next((reading for reading in readings if reading is not None), None)
+            if first is None:
+                raise ValueError(f"voiced name {folded!r} names no actor in any voice")
+            entries.append((folded, Alias(first, AliasKind.VOICED, readings, name.requires)))
         self.matcher: PhraseMatcher[Alias] = PhraseMatcher(entries)
+
+    def _index(self, canonical: str | None) -> int | None:
+        if canonical is None:
+            return None
+        if canonical not in self.by_canonical:
+            raise ValueError(f"unknown actor in voice.yaml: {canonical!r}")
+        return self.by_canonical[canonical]
 
     def __len__(self) -> int:
         return len(self.actors)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from streams.knowledge.files import load_yaml
 from streams.knowledge.actors import Actor, ActorIndex, merge_extensions
 from streams.knowledge.entity_words import EntityWords
+from streams.knowledge.voice import VoiceLexicon
 from streams.knowledge.lexicons import StanceLexicon, TriggerLexicon
 
 
@@ -27,6 +28,7 @@ class Knowledge:
     stance: StanceLexicon
     fingerprint: str
     entity_words: EntityWords
+    voice: VoiceLexicon
 
 
 def _read(name: str) -> tuple[Any, bytes]:
@@ -65,13 +67,17 @@ def load_knowledge() -> Knowledge:
     entity_data, raw = _read("entities.yaml")
     digest.update(raw)
     digest.update(_read("geo_sources.yaml")[1])  # the gazetteer's input: part of what was built
+    voice_data, raw = _read("voice.yaml")
+    digest.update(raw)
     try:
+        voice = VoiceLexicon.from_data(voice_data)
         return Knowledge(
-            actors=ActorIndex(actors),
+            actors=ActorIndex(actors, voice.names),
             triggers=TriggerLexicon.from_data(triggers_data),
             stance=StanceLexicon.from_data(stance_data, stance_calibration),
             fingerprint=digest.hexdigest()[:8],
             entity_words=EntityWords.from_data(entity_data),
+            voice=voice,
         )
     except (ValidationError, ValueError) as error:
         raise KnowledgeError(str(error)) from error

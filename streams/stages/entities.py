@@ -28,6 +28,7 @@ from streams.backends import Backends
 from streams.knowledge import Actor, AliasKind, load_knowledge
 from streams.knowledge.actors import Alias
 from streams.knowledge.entity_words import EntityWords
+from streams.knowledge.voice import Voice
 from streams.text.spans import Spans
 from streams.text.matchform import fold_phrase, span_to_original
 from streams.text.tokens import word_before
@@ -93,7 +94,8 @@ def find_entities(article: NormalisedArticle) -> list[Entity]:
                 if not aliases:
                     continue
             hits.append(_Hit(match.start, match.end, number, aliases, match.clitic, match.nested))
-    _Resolver(article, hits, index.actors, words).resolve()
+    voice = knowledge.voice.voice(sentence.norm for sentence in article.sentences)
+    _Resolver(article, hits, index.actors, words, voice).resolve()
     hits = _drop_redundant_nested(hits, index.actors)
 
     mentions: dict[int, list[Mention]] = {}
@@ -157,7 +159,8 @@ def _entity(actor: Actor, mentions: list[Mention]) -> Entity:
 # --------------------------------------------------------------------------- resolution
 
 #: Alias kinds that need their context, so never count inside a longer match.
-_CONTEXT_BOUND = (AliasKind.ROLE, AliasKind.GIVEN, AliasKind.CONTEXTUAL)
+_CONTEXT_BOUND = (AliasKind.ROLE, AliasKind.GIVEN, AliasKind.CONTEXTUAL, AliasKind.VOICED)
+_VOICE_SLOT = {"east": 0, "gna": 1, None: 2}
 
 #: How many hits back a given name looks for the relative named before it.
 _KIN_LOOKBACK = 8
@@ -170,8 +173,12 @@ class _Resolver:
     so the stage stays near-linear in the number of mentions.
     """
 
-    def __init__(self, article: NormalisedArticle, hits: list[_Hit], actors: list[Actor], words: EntityWords):
+    def __init__(
+        self, article: NormalisedArticle, hits: list[_Hit], actors: list[Actor], words: EntityWords, voice: Voice | None
+    ):
         self.article = article
+        self.voice = voice
+        self.text = "\n".join(sentence.norm for sentence in article.sentences)  # folded, for cue checks
         self.hits = hits
         self.actors = actors
         self.words = words
@@ -190,7 +197,11 @@ class _Resolver:
         for position, hit in enumerate(hits):
             kinds = {alias.kind for alias in hit.aliases}
             names = [alias for alias in hit.aliases if alias.kind == AliasKind.NAME]
-            if kinds == {AliasKind.CONTEXTUAL}:
+            if kinds == {AliasKind.VOICED}:
+                alias = hit.aliases[0]
+                holds = not alias.requires or any(phrase in self.text for phrase in alias.requires)
+                hit.actor = alias.voiced[_VOICE_SLOT[self.voice]] if alias.voiced and holds else None
+            elif kinds == {AliasKind.CONTEXTUAL}:
                 hit.actor = hit.aliases[0].actor if self._place_expected(position) else None
             elif AliasKind.METONYM in kinds or (AliasKind.DEMONYM in kinds and not names):
                 hit.actor = self._place_or_country(hit)
