@@ -426,7 +426,12 @@ def _assign(
         after = [p for p in view.after(between + 1, 6) if not p.place][:4]
         if len(after) >= 2:
             first = after[0].canonical
-            return [first], _unique([p.canonical for p in after[1:4] if p.canonical != first])
+            parties = _unique([p.canonical for p in after[:4]])
+            speaker = _verb_subject(view, start, end, trigger, words) if trigger.type in _BY_ACTOR and trigger.verb else None
+            if speaker is not None and speaker.end <= between:
+                # "قالت الوكالة إن اللقاء بين X و Y …": the speaker speaks about both parties
+                return [speaker.canonical], [name for name in parties if name != speaker.canonical]
+            return [first], [name for name in parties[1:] if name != first]
     destinations: list[_Participant] = []
     if trigger.type == EventType.VISIT:
         destinations = [
