@@ -41,7 +41,7 @@ RELAY_GRID: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.5)
 BAND_GRID: tuple[float, ...] = tuple(round(0.2 + 0.025 * i, 3) for i in range(9))  # 0.2 … 0.4
 #: Pull of each family factor toward 1 (per unit of squared log factor): a tie-breaker
 #: against extreme factors, too small to outweigh one article.
-PRIOR_STRENGTH = 0.002
+PRIOR_STRENGTH = 0.01
 MAX_SWEEPS = 12
 
 

@@ -339,6 +339,7 @@ class _StanceSpec(BaseModel):
     distancing: list[_CueSpec]
     framing: list[_CueSpec]
     quote_openers: list[str]
+    accusation_verbs: list[str]
     camp_markers: list[str]
     rival_markers: list[str]
 
@@ -386,6 +387,8 @@ class StanceLexicon:
     quote_openers: frozenset[str]
     #: A quote opener as a whole word, with an optional و/ف in front.
     quote_opener_re: re.Pattern[str]
+    #: An accusation verb ("اتهمت") the same way: what follows is the accuser's charge.
+    accusation_re: re.Pattern[str]
 
     @property
     def squash(self) -> float:
@@ -441,9 +444,12 @@ class StanceLexicon:
             rival_camps=frozenset(spec.sides.rivals),
             backer_camps=frozenset(spec.sides.rival_backers),
             quote_openers=frozenset(fold_phrase(word) for word in spec.quote_openers),
-            quote_opener_re=re.compile(
-                r"(?<!\w)[وف]?(?:"
-                + "|".join(sorted((re.escape(fold_phrase(w)) for w in spec.quote_openers), key=len, reverse=True))
-                + r")(?!\w)"
-            ),
+            quote_opener_re=_word_re(spec.quote_openers),
+            accusation_re=_word_re(spec.accusation_verbs),
         )
+
+
+def _word_re(words: list[str]) -> re.Pattern[str]:
+    """Any of ``words`` as a whole word, with an optional و/ف in front."""
+    alternatives = "|".join(sorted((re.escape(fold_phrase(w)) for w in words), key=len, reverse=True))
+    return re.compile(r"(?<!\w)[وف]?(?:" + alternatives + r")(?!\w)")

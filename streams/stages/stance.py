@@ -279,10 +279,14 @@ def _is_scare_quote(norm: str, span: tuple[int, int], matches: list, lexicon: St
 
 
 def _indirect_span(norm: str, lexicon: StanceLexicon) -> list[tuple[int, int]]:
-    """The clause of indirect speech, if the sentence reports a source."""
+    """The clauses of indirect speech: after a speech verb and its complement, or after an accusation verb."""
+    spans = []
     opener = lexicon.quote_opener_re.search(norm)
     if opener:
         complement = _SPEECH_COMPLEMENT.search(norm, opener.end(), opener.end() + 80)
         if complement:
-            return [(complement.end(), len(norm))]
-    return []
+            spans.append((complement.end(), len(norm)))
+    accusation = lexicon.accusation_re.search(norm)  # "اتهمت X بـ …": the charge is the accuser's
+    if accusation:
+        spans.append((accusation.end(), len(norm)))
+    return spans
