@@ -27,8 +27,8 @@ not agents; a nisba adjective such as "التركي" or a place is never an acto
 Repeats of an event merge into the first: same type, a shared participant that is an
 actor of one of them, both real (asserted, reported, historical) or both not (planned,
 hypothetical) — for a visit any shared participant will do, unless it goes to another
-country; a meeting with other named counterparts is another meeting; statements by the same speaker are one; a maritime accord is one affair
-per article.
+country; a meeting with other named counterparts is another meeting; statements by the same speaker are one; the maritime accord and migration
+are one affair per article each.
 
 Every look-up is a bisection over the sentence's sorted participants and cues, bounded
 by the windows in the lexicon, so the stage stays near-linear in the article's length
@@ -384,7 +384,9 @@ def _can_act(p: _Participant, trigger: Trigger) -> bool:
     return not p.media or trigger.type == EventType.STATEMENT
 
 
-def _verb_subject(view: _View, start: int, end: int, trigger: Trigger, words: RoleWords) -> _Participant | None:
+def _verb_subject(
+    view: _View, start: int, end: int, trigger: Trigger, words: RoleWords, skip: list[_Participant] | None = None
+) -> _Participant | None:
     """SVO when a participant stands right before the verb ("أنقرة تتهم"); else VSO: the
     first participant after the verb that no preposition introduces; else a person or
     body shortly before it."""
@@ -396,8 +398,8 @@ def _verb_subject(view: _View, start: int, end: int, trigger: Trigger, words: Ro
             break
         if any(word in words.complementizers for word in view.sentence.norm[end : p.start].split()):
             break  # "قالت الصحيفة إن موسكو …": past إن/أن is what was said
-        if p.prepositional or p.destination:
-            continue  # "اجتمع مع …": an object, the subject may follow
+        if p.prepositional or p.destination or (skip and p in skip):
+            continue  # "اجتمع مع …", "زار أنقرة": an object, the subject may follow
         if p.country and p.start - end > words.adjacent:
             continue  # a country further on is an object or part of a title, not the subject
         if _can_act(p, trigger):
@@ -437,15 +439,17 @@ def _assign(
         destinations = [
             p
             for p in view.after(end, 6)
-            if p.destination and (p.country or p.place) and p.start - end <= words.destination_window
-        ]
+            if (p.country or p.place)
+            and p.start - end <= words.destination_window
+            and (p.destination or (trigger.verb and not trigger.host and not p.prepositional and not p.nisba))
+        ]  # "زار أنقرة", "سيزور تركيا": a visit verb's object is where it goes
     if trigger.host:
         return _host_roles(view, start, end, destinations, words)
     after = [p for p in view.after(end, 8) if not p.place and p not in destinations][:5]
     subject: _Participant | None = None
     rest: list[_Participant] = []
     if trigger.verb:
-        subject = _verb_subject(view, start, end, trigger, words)
+        subject = _verb_subject(view, start, end, trigger, words, destinations)
         rest = [p for p in after if p is not subject]
     inside = [p for p in view.after(start, 3) if p.start < end and p.country]
     if inside and not trigger.verb:
@@ -499,6 +503,9 @@ def _host_roles(
     ]
     before_agent = view.agent_before(start)
     after_agents = [p for p in after if p.agent]
+    first = after[0] if after else None
+    if first is not None and first.country and not first.nisba and first.start - end <= words.adjacent:
+        after_agents = [first]  # "استقبال تركيا نجل حفتر": a country right after the verb is the host
     if after_agents:
         host = after_agents[0]
         guests = [p for p in after if p.start > host.start and p.canonical != host.canonical]
@@ -577,9 +584,9 @@ def _modality(view: _View, start: int, end: int, lexicon: TriggerLexicon, time: 
     return Modality.ASSERTED
 
 
-#: Types an article almost always discusses as one affair (the maritime accord): their
+#: Types an article almost always discusses as one affair (the maritime accord, migration): their
 #: mentions merge whatever their participants and modality.
-_ONE_AFFAIR = frozenset({EventType.MARITIME_BOUNDARY})
+_ONE_AFFAIR = frozenset({EventType.MARITIME_BOUNDARY, EventType.MIGRATION})
 #: Types whose repeats are told apart by their actor alone (one statement per speaker).
 _BY_ACTOR = frozenset({EventType.STATEMENT})
 #: Types an article mostly tells as few affairs: any shared participant makes a repeat.
