@@ -125,7 +125,7 @@ class CiteInfo(_Object):
     language: str | None = Field(None, description="Language of the article (ISO 639-1)")
     published_at: str | None = Field(None, description="Publication time of the article (ISO 8601), if known")
     file: str | None = Field(None, description="Name of the file the article was read from, if any")
-    codebook: str = Field("plover-0.8", description="The codebook used to code the event")
+    codebook: str = Field("plover-2.0", description="The codebook used to code the event (PLOVER manual, draft version 2.0)")
 
 
 class PloverEvent(Record):
