@@ -117,6 +117,7 @@ class _View:
     name_max_end: list[int] = field(default_factory=list)  # running max of the names' ends
     last_agent: list[int] = field(default_factory=list)  # index of the last PER/ORG at or before i
     between: list[int] = field(default_factory=list)
+    complementizers: list[int] = field(default_factory=list)
     quotes: list[tuple[int, int]] = field(default_factory=list)
     places: list[_Participant] = field(default_factory=list)  # after a locative
     countries: list[_Participant] = field(default_factory=list)
@@ -198,6 +199,9 @@ def _view(sentence: Sentence, participants: list[_Participant], lexicon: Trigger
     for word in roles.between:
         view.between += [m.start() for m in re.finditer(rf"(?<!\w){re.escape(word)} ", norm)]
     view.between.sort()
+    view.complementizers = [
+        m.start() for m in re.finditer(r"(?<!\w)\w+(?!\w)", norm) if m.group() in roles.complementizers
+    ]
     marks = [i for i, char in enumerate(norm) if char == _QUOTE]
     view.quotes = [(marks[i], marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
     view.times = list(_time_spans(norm, lexicon))
@@ -272,14 +276,20 @@ def _triggers(view: _View, lexicon: TriggerLexicon) -> list[tuple[int, int, Trig
     assert words is not None
     found: list[tuple[int, int, Trigger]] = []
     last_end: dict[EventType, int] = {}
+    last_speech: int | None = None
     for match in lexicon.matcher.find(view.sentence.norm):
         if view.overlaps_name(match.start, match.end):
             continue
         for trigger in match.values:
             if trigger.requires and not any(view.has(word) for word in trigger.requires):
                 continue
-            if trigger.type == EventType.STATEMENT and trigger.verb and view.quoted(match.start):
-                continue  # a speech verb inside quoted words: what someone said, not a statement
+            if trigger.type == EventType.STATEMENT and trigger.verb:
+                if view.quoted(match.start):
+                    continue  # a speech verb inside quoted words: what someone said, not a statement
+                said = last_speech
+                if said is not None and bisect_left(view.complementizers, said) < bisect_left(view.complementizers, match.start):
+                    continue  # "قال X إن Y أكد …": Y's words are part of X's statement
+                last_speech = match.end
             start = match.start - len(match.clitic)
             previous = last_end.get(trigger.type)
             if previous is not None and start - previous < words.repeat:
@@ -461,7 +471,8 @@ def _assign(
         earlier_agent = view.agent_before(start)
         if earlier_agent is not None and not _can_act(earlier_agent, trigger):
             earlier_agent = None
-        actors_after = [p for p in after if _can_act(p, trigger)]
+        # "مذكرة … مع ليبيا": what a preposition introduces is the counterpart, not the actor
+        actors_after = [p for p in after if _can_act(p, trigger) and not p.prepositional]
         if before_agent is not None:
             subject, rest = before_agent, after
         elif earlier_agent is not None and not after:
