@@ -133,7 +133,8 @@ def asyncapi_document(
             "description": (
                 f"Produced by: {', '.join(contract.producers)}. Consumed by: {', '.join(contract.consumers)}. "
                 f"Key: {contract.key} Cleanup policy: {'compact' if contract.compacted else 'delete'}. "
-                f"Partitions: {partitions} (every Marsad topic has the same count)."
+                f"Partitions: {partitions} (every Marsad topic has the same count), chosen by Kafka's default "
+                "partitioner (murmur2 of the key)."
             ),
             "messages": {name: {"$ref": f"#/components/messages/{name}"}},
             "bindings": {
