@@ -283,11 +283,16 @@ def schema(out: Path, base_url: str | None) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="also write the enriched records as JSONL")
 @click.option("--timeout", type=float, default=120.0, show_default=True)
-def demo(paths: tuple[Path, ...], out: Path | None, timeout: float) -> None:
+@click.option("--dashboard", "with_dashboard", is_flag=True, help="then keep the dashboard on the results running until Ctrl-C")
+@click.option("--port", type=int, default=8050, show_default=True, help="the dashboard's port (with --dashboard)")
+def demo(paths: tuple[Path, ...], out: Path | None, timeout: float, with_dashboard: bool, port: int) -> None:
     """Start a broker and the four stage workers, replay articles, print what comes out."""
     from streams.demo import run_demo
 
-    code = run_demo(list(paths) or [BUNDLED_SAMPLES], out=out, timeout=timeout, echo=click.echo)
+    code = run_demo(
+        list(paths) or [BUNDLED_SAMPLES], out=out, timeout=timeout, echo=click.echo,
+        dashboard_port=port if with_dashboard else None,
+    )
     sys.exit(code)
 
 
@@ -343,6 +348,12 @@ def bench(articles: int, as_json: bool) -> None:
     from streams.bench import run_bench
 
     run_bench(articles=articles, as_json=as_json, echo=click.echo)
+
+
+from streams.dashboard.commands import COMMANDS as _DASHBOARD_COMMANDS  # noqa: E402 - store, dashboard, report
+
+for _command in _DASHBOARD_COMMANDS:
+    main.add_command(_command)
 
 
 from streams.contract_cli import asyncapi as _asyncapi, export as _export  # noqa: E402 - the contract commands
