@@ -91,6 +91,7 @@ class _WindowsSpec(BaseModel):
     after_cue: int = Field(ge=0)
     repeat: int = Field(ge=0)
     destination: int = Field(ge=0)
+    dateline: int = Field(ge=0)
     carry_over: int = Field(ge=0)
     merge_lookback: int = Field(ge=1)
 
@@ -187,6 +188,7 @@ class RoleWords:
     after_cue: int
     repeat: int
     destination_window: int
+    dateline: int
     carry_over: int
     merge_lookback: int
 
@@ -283,6 +285,7 @@ class TriggerLexicon:
             after_cue=windows.after_cue,
             repeat=windows.repeat,
             destination_window=windows.destination,
+            dateline=windows.dateline,
             carry_over=windows.carry_over,
             merge_lookback=windows.merge_lookback,
         )

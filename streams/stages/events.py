@@ -53,6 +53,7 @@ from streams.text.tokens import word_before
 
 _YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 _QUOTE = '"'  # the matching form has one kind of quote
+_DATELINE_RE = re.compile(r"\s*(?:\([^)]{0,40}\)\s*)?[-–—]")
 
 
 @dataclass(slots=True)
@@ -179,9 +180,13 @@ def _view(sentence: Sentence, participants: list[_Participant], lexicon: Trigger
     roles = lexicon.roles
     assert roles is not None
     view = _View(sentence, participants)
+    words_dateline = roles.dateline
     view.starts = [p.start for p in participants]
     running, last = -1, -1
     for i, p in enumerate(participants):
+        if p.start <= words_dateline and _DATELINE_RE.match(norm, p.end):
+            # "ليبيا – أعلنت …", "طرابلس - وقع …": a dateline says where it was reported from
+            p.place, p.agent = True, False
         if p.agent:
             last = i
         view.last_agent.append(last)
