@@ -78,6 +78,8 @@ class _RolesSpec(BaseModel):
     attached_prepositions: list[str]
     past: list[str]
     recent: list[str]
+    future: list[str]
+    imperfect: list[str]
 
 
 class _WindowsSpec(BaseModel):
@@ -181,6 +183,8 @@ class RoleWords:
     attached_prepositions: frozenset[str]
     past: frozenset[str]
     recent: frozenset[str]
+    future: frozenset[str]
+    imperfect: frozenset[str]
     subject_before: int
     subject_after: int
     adjacent: int
@@ -278,6 +282,8 @@ class TriggerLexicon:
             attached_prepositions=folded(role_spec.attached_prepositions),
             past=folded(role_spec.past),
             recent=folded(role_spec.recent) | folded(time["weekdays"]),
+            future=folded(role_spec.future),
+            imperfect=folded(role_spec.imperfect),
             subject_before=windows.subject_before,
             subject_after=windows.subject_after,
             adjacent=windows.adjacent,

@@ -344,7 +344,7 @@ def _participants_by_sentence(article: EntitiesArticle, roles: _Roles) -> dict[i
         result[number] = [
             p
             for i, p in enumerate(participants)
-            if not (p.country and i + 1 < len(participants) and participants[i + 1].agent and 0 <= participants[i + 1].start - p.end <= 2)
+            if not (p.nisba and i + 1 < len(participants) and participants[i + 1].agent and 0 <= participants[i + 1].start - p.end <= 2)
         ]
     return result
 
@@ -382,7 +382,7 @@ def _event(
         targets=targets,
         location=_location(view, start),
         time=time,
-        modality=_modality(view, start, end, lexicon, time, year),
+        modality=_modality(view, start, end, lexicon, time, year, trigger),
         trigger=article.text[sentence.start + original_start : sentence.start + original_end],
         evidence=view.evidence,
     )
@@ -580,13 +580,18 @@ def _time(article: EntitiesArticle, number: int, trigger: int, view: _View) -> s
     return article.text[sentence.start + start : sentence.start + end].strip()
 
 
-def _modality(view: _View, start: int, end: int, lexicon: TriggerLexicon, time: str | None, year: int | None) -> Modality:
+def _modality(
+    view: _View, start: int, end: int, lexicon: TriggerLexicon, time: str | None, year: int | None, trigger: Trigger
+) -> Modality:
     words = lexicon.roles
     assert words is not None
     cues = view.cues
     index = bisect_left(cues, end, key=lambda cue: cue[0])
     if index < len(cues) and cues[index][0] - end <= words.after_cue:
         return cues[index][2]
+    clitic = view.sentence.norm[start : end - len(trigger.phrase)]
+    if trigger.verb and trigger.phrase[:1] in words.imperfect and words.future & set(clitic):
+        return Modality.PLANNED  # "سيزور", "وستعقد": the future prefix
     # cues do not overlap, so their ends grow with their starts
     index = bisect_right(cues, start, key=lambda cue: cue[1]) - 1
     if index >= 0:

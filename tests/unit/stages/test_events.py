@@ -310,3 +310,35 @@ def test_events_stage_grows_near_linearly(analyse_entities, unit: str) -> None:
     small = _events_seconds(analyse_entities, "عنوان\n" + unit * 150)
     large = _events_seconds(analyse_entities, "عنوان\n" + unit * 600)
     assert large < 9 * max(small, 1e-3), (small, large)
+
+
+def test_a_visit_verb_s_object_is_its_destination(analyse) -> None:
+    article = analyse("سيزور خليفة حفتر تركيا الشهر المقبل في أول زيارة من نوعها.", published_at=PUBLISHED)
+    visit = _one(article, EventType.VISIT)
+    assert visit.actors == ["Khalifa Haftar"]
+    assert "Turkey" in visit.targets
+
+
+def test_a_country_right_after_a_reception_is_the_host(analyse) -> None:
+    article = analyse("أثار استقبال تركيا صدام حفتر تساؤلات كثيرة في طرابلس.", published_at=PUBLISHED)
+    visit = _one(article, EventType.VISIT)
+    assert visit.actors == ["Saddam Haftar"]
+    assert visit.targets == ["Turkey"]
+
+
+def test_reported_speech_inside_a_statement_is_part_of_it(analyse) -> None:
+    article = analyse("قال خليفة حفتر إن رجب طيب أردوغان أكد له دعم الحل السياسي.", published_at=PUBLISHED)
+    statement = _one(article, EventType.STATEMENT)
+    assert statement.actors == ["Khalifa Haftar"]
+
+
+def test_decades_are_not_contracts(analyse) -> None:
+    article = analyse("يعرف خليفة حفتر تركيا منذ عقود طويلة.", published_at=PUBLISHED)
+    assert _events(article, EventType.ECONOMIC_RECONSTRUCTION) == []
+
+
+def test_a_dateline_is_not_a_participant(analyse) -> None:
+    article = analyse("ليبيا - أعلن خليفة حفتر إسقاط طائرة مسيرة قرب مصراتة.", published_at=PUBLISHED)
+    for event in article.events:
+        assert "Libya" not in event.actors + event.targets, event
+    assert _one(article, EventType.STATEMENT).actors == ["Khalifa Haftar"]
