@@ -66,6 +66,8 @@ def load_knowledge() -> Knowledge:
     digest.update(raw)
     entity_data, raw = _read("entities.yaml")
     digest.update(raw)
+    person_names, raw = _read("person_names.yaml")
+    digest.update(raw)
     digest.update(_read("geo_sources.yaml")[1])  # the gazetteer's input: part of what was built
     voice_data, raw = _read("voice.yaml")
     digest.update(raw)
@@ -76,7 +78,7 @@ def load_knowledge() -> Knowledge:
             triggers=TriggerLexicon.from_data(triggers_data),
             stance=StanceLexicon.from_data(stance_data, stance_calibration),
             fingerprint=digest.hexdigest()[:8],
-            entity_words=EntityWords.from_data(entity_data),
+            entity_words=EntityWords.from_data(entity_data, person_names),
             voice=voice,
         )
     except (ValidationError, ValueError) as error:

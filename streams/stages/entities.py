@@ -29,6 +29,7 @@ from streams.knowledge import Actor, AliasKind, load_knowledge
 from streams.knowledge.actors import Alias
 from streams.knowledge.entity_words import EntityWords
 from streams.knowledge.voice import Voice
+from streams.stages.persons import PersonName, find_person_names
 from streams.text.spans import Spans
 from streams.text.matchform import fold_phrase, span_to_original
 from streams.text.tokens import word_before
@@ -95,7 +96,8 @@ def find_entities(article: NormalisedArticle) -> list[Entity]:
                     continue
             hits.append(_Hit(match.start, match.end, number, aliases, match.clitic, match.nested))
     voice = knowledge.voice.voice(sentence.norm for sentence in article.sentences)
-    _Resolver(article, hits, index.actors, words, voice).resolve()
+    people = _people(article, hits, words)
+    _Resolver(article, hits, index.actors, words, voice, people).resolve()
     hits = _drop_redundant_nested(hits, index.actors)
 
     mentions: dict[int, list[Mention]] = {}
@@ -108,9 +110,22 @@ def find_entities(article: NormalisedArticle) -> list[Entity]:
         if hit.actor is not None:
             mentions.setdefault(hit.actor, []).append(Mention(text=article.text[start:end], start=start, end=end))
     entities = [_entity(index.actors[actor], found) for actor, found in mentions.items()]
-    entities += _unlinked(article, Spans(covered), words)
+    entities += _unlinked(article, Spans(covered), people)
     entities.sort(key=lambda entity: entity.mentions[0].start)
     return entities
+
+
+def _people(article: NormalisedArticle, hits: list[_Hit], words: EntityWords) -> list[PersonName]:
+    """Names of people the knowledge base lacks (see :mod:`streams.stages.persons`).
+
+    Known actors' matches are no part of a name, except a bare given name ("خالد"), which
+    may begin the name of someone else.
+    """
+    spans: list[list[tuple[int, int]]] = [[] for _ in article.sentences]
+    for hit in hits:
+        if not hit.nested and {alias.kind for alias in hit.aliases} != {AliasKind.GIVEN}:
+            spans[hit.sentence].append((hit.start - len(hit.clitic), hit.end))
+    return find_person_names(article, [Spans(found) for found in spans], words)
 
 
 def _drop_redundant_nested(hits: list[_Hit], actors: list[Actor]) -> list[_Hit]:
@@ -174,9 +189,18 @@ class _Resolver:
     """
 
     def __init__(
-        self, article: NormalisedArticle, hits: list[_Hit], actors: list[Actor], words: EntityWords, voice: Voice | None
+        self,
+        article: NormalisedArticle,
+        hits: list[_Hit],
+        actors: list[Actor],
+        words: EntityWords,
+        voice: Voice | None,
+        people: list[PersonName] = (),  # type: ignore[assignment]
     ):
         self.article = article
+        # where found names start and end, per sentence: a role next to one is that person's
+        self.name_starts = {(name.sentence, name.start) for name in people}
+        self.name_ends = {(name.sentence, name.end) for name in people}
         self.voice = voice
         self.text = "\n".join(sentence.norm for sentence in article.sentences)  # folded, for cue checks
         self.hits = hits
@@ -222,6 +246,8 @@ class _Resolver:
                 following = self.next_top[position]
                 if following < len(hits) and self._name_follows(hit, hits[following]):
                     continue  # "وزير الدفاع التركي يشار غولر": the name carries the mention
+                if self._beside_a_found_name(hit):
+                    continue  # "وزير الخارجية الأميركي مايك بومبيو": someone else holds the role here
                 hit.actor = bindings.get(
                     self._phrase(hit), next(alias.actor for alias in hit.aliases if alias.kind == AliasKind.ROLE)
                 )
@@ -267,6 +293,19 @@ class _Resolver:
             return cities[0]
         locative = hit.clitic in self.words.locative_clitics or self._preceding_word(hit) in self.words.locatives
         return cities[0] if locative else countries[0]
+
+    def _beside_a_found_name(self, hit: _Hit) -> bool:
+        """A name the knowledge base lacks stands right after the role, or right before it."""
+        norm = self.article.sentences[hit.sentence].norm
+        after = hit.end
+        while after < len(norm) and norm[after] in " ,":
+            after += 1
+        if (hit.sentence, after) in self.name_starts:
+            return True
+        before = hit.start - len(hit.clitic)
+        while before > 0 and norm[before - 1] in " ,":
+            before -= 1
+        return (hit.sentence, before) in self.name_ends
 
     def _place_expected(self, position: int) -> bool:
         """A word that is also a place name is the place after a locative or in a list of places.
@@ -370,44 +409,42 @@ class _Resolver:
 # --------------------------------------------------------------------------- unlinked
 
 
-def _unlinked(article: NormalisedArticle, covered: Spans, words: EntityWords) -> list[Entity]:
-    """Names the knowledge base lacks: after a personal title, or in Latin script."""
+def _unlinked(article: NormalisedArticle, covered: Spans, people: list[PersonName]) -> list[Entity]:
+    """Names the knowledge base lacks: people's names, and names in Latin script."""
     found: dict[str, Entity] = {}
 
-    def add(surface: str, start: int, end: int, kind: str) -> None:
+    def add(surface: str, start: int, end: int, kind: str) -> Entity | None:
         if covered.overlaps(start, end):
-            return
+            return None
         entity = found.get(surface)
         mention = Mention(text=surface, start=start, end=end)
         if entity is None:
-            found[surface] = Entity(canonical=surface, type=kind, linked=False, mentions=[mention])  # type: ignore[arg-type]
+            entity = found[surface] = Entity(canonical=surface, type=kind, linked=False, mentions=[mention])  # type: ignore[arg-type]
         else:
             entity.mentions.append(mention)
+        return entity
 
-    for sentence in article.sentences:
-        norm = sentence.norm
-        for title in words.title_re.finditer(norm):
-            name_words: list[re.Match[str]] = []
-            cursor = title.end()
-            for follower in _WORD_RE.finditer(norm, cursor, min(len(norm), cursor + 60)):
-                token = follower.group()
-                if norm[cursor : follower.start()].strip() or token in words.stop or token in words.titles or token.isdigit():
-                    break
-                if not name_words and (token.startswith("ال") or len(token) < 3):
-                    break
-                name_words.append(follower)
-                cursor = follower.end()
-                if len(name_words) == 3:
-                    break
-            if not name_words:
-                continue
-            start, end = span_to_original(sentence.shifts, name_words[0].start(), name_words[-1].end())
-            start, end = sentence.start + start, sentence.start + end
-            add(article.text[start:end], start, end, "PER")
-        original = article.text[sentence.start : sentence.end]
-        if not _ANY_LATIN_CAPITAL.search(original):
+    def original(number: int, start: int, end: int) -> tuple[int, int]:
+        sentence = article.sentences[number]
+        start, end = span_to_original(sentence.shifts, start, end)
+        return sentence.start + start, sentence.start + end
+
+    for person in people:
+        start, end = original(person.sentence, person.start, person.end)
+        entity = add(article.text[start:end], start, end, "PER")
+        if entity is None:
             continue
-        for latin in _LATIN_NAME_RE.finditer(original):
+        for number, surname_start, surname_end in person.surnames:
+            start, end = original(number, surname_start, surname_end)
+            if not covered.overlaps(start, end):
+                entity.mentions.append(Mention(text=article.text[start:end], start=start, end=end))
+    for entity in found.values():
+        entity.mentions.sort(key=lambda m: m.start)
+    for sentence in article.sentences:
+        original_text = article.text[sentence.start : sentence.end]
+        if not _ANY_LATIN_CAPITAL.search(original_text):
+            continue
+        for latin in _LATIN_NAME_RE.finditer(original_text):
             surface = latin.group().rstrip(".-")
             if len(surface) < 3:
                 continue
