@@ -280,7 +280,7 @@ def _triggers(view: _View, lexicon: TriggerLexicon) -> list[tuple[int, int, Trig
     words = lexicon.roles
     assert words is not None
     found: list[tuple[int, int, Trigger]] = []
-    last_end: dict[EventType, int] = {}
+    last_end: dict[EventType, tuple[int, bool]] = {}
     last_speech: int | None = None
     for match in lexicon.matcher.find(view.sentence.norm):
         if view.overlaps_name(match.start, match.end):
@@ -297,10 +297,10 @@ def _triggers(view: _View, lexicon: TriggerLexicon) -> list[tuple[int, int, Trig
                 last_speech = match.end
             start = match.start - len(match.clitic)
             previous = last_end.get(trigger.type)
-            if previous is not None and start - previous < words.repeat:
-                continue  # the same event named twice in a row ("زيارة … زار")
+            if previous is not None and start - previous[0] < words.repeat and not (previous[1] and trigger.verb):
+                continue  # the same event named twice in a row ("زيارة … زار"); two verbs are two clauses
             found.append((start, match.end, trigger))
-            last_end[trigger.type] = match.end
+            last_end[trigger.type] = (match.end, trigger.verb)
     types = {trigger.type for _, _, trigger in found}
     suppressed = {weaker for kind in types for weaker in lexicon.suppresses.get(kind, ())}
     return [item for item in found if item[2].type not in suppressed]
