@@ -179,6 +179,8 @@ _VOICE_SLOT = {"east": 0, "gna": 1, None: 2}
 
 #: How many hits back a given name looks for the relative named before it.
 _KIN_LOOKBACK = 8
+#: Proclitics a kinship word may carry ("ونجليه"، "لابن").
+_KIN_CLITICS = frozenset("وفلب")
 
 
 class _Resolver:
@@ -214,6 +216,7 @@ class _Resolver:
             if not hits[position].nested:
                 following = position
         self.positions: dict[int, list[tuple[int, int]]] = {}
+        self._families: set[str] | None = None
 
     def resolve(self) -> None:
         hits = self.hits
@@ -375,31 +378,72 @@ class _Resolver:
             return after[1]
         return preferred if preferred is not None else candidates[0]
 
+    def _kin(self, word: str) -> bool:
+        """A kinship word, also with a proclitic ("ونجليه"، "لابن")."""
+        kinship = self.words.kinship
+        return word in kinship or (word[:1] in _KIN_CLITICS and word[1:] in kinship)
+
+    def _families_named(self) -> set[str]:
+        """Family names (folded) of the actors the article names in full."""
+        if self._families is None:
+            self._families = {
+                fold_phrase(short) for actor in self.positions for short in self.actors[actor].short
+            }
+        return self._families
+
     def _given_name(self, position: int, candidates: list[int]) -> int | None:
-        """A given name links only to an actor of the article or of a kinship phrase just before."""
+        """A given name links only to an actor of the article, or to a family the context names."""
+        found = self._given_candidate(position, candidates)
+        if found is not None and found not in self.positions:
+            # later bare uses of the name in the article mean this person too
+            hit = self.hits[position]
+            self.positions[found] = [(hit.sentence, hit.start)]
+            self._families = None
+        return found
+
+    def _given_candidate(self, position: int, candidates: list[int]) -> int | None:
         in_article = [actor for actor in candidates if actor in self.positions]
         if in_article:
             return in_article[0]
         hits, actors = self.hits, self.actors
         hit = hits[position]
-        family_of = {actor: set(actors[actor].short) for actor in candidates}
-        if self._preceding_word(hit) in self.words.kinship:
+        family_of = {actor: {fold_phrase(short) for short in actors[actor].short} for actor in candidates}
+        norm = self.article.sentences[hit.sentence].norm
+        if self._kin(self._preceding_word(hit)):
             # "استقبله المشير خليفة حفتر بحضور نجله صدام": the father named just before
             for earlier_position in range(position - 1, max(-1, position - 1 - _KIN_LOOKBACK), -1):
                 earlier = hits[earlier_position]
                 if earlier.sentence != hit.sentence:
                     break
                 if earlier.actor is not None and actors[earlier.actor].type == "PER":
-                    shared = [a for a in candidates if family_of[a] & set(actors[earlier.actor].short)]
+                    shared = [a for a in candidates if family_of[a] & {fold_phrase(x) for x in actors[earlier.actor].short}]
                     if shared:
                         return shared[0]
                     break
+        # "صدام نجل حفتر"، "إخوته صدام وخالد": a kinship word next to the given name, and
+        # the family named in the article
+        next_word = _WORD_RE.search(norm, hit.end)
+        if self._kin(self._preceding_word(hit)) or (next_word is not None and self._kin(next_word.group())):
+            shared = [actor for actor in candidates if family_of[actor] & self._families_named()]
+            if shared:
+                return shared[0]
+        # "نجليه خالد وصدام": joined by و to a given name of the same family just before
+        if hit.clitic.startswith("و") and position > 0:
+            earlier = hits[position - 1]
+            if (
+                earlier.sentence == hit.sentence
+                and earlier.actor is not None
+                and not norm[earlier.end : hit.start - len(hit.clitic)].strip(" ,")
+            ):
+                shared = [a for a in candidates if family_of[a] & family_of.get(earlier.actor, {fold_phrase(x) for x in actors[earlier.actor].short})]
+                if shared:
+                    return shared[0]
         # "نجلي حفتر صدام وخالد": a kinship phrase of the family shortly before, same sentence
         for earlier in reversed(hits[max(0, position - 4) : position]):
             if earlier.sentence != hit.sentence or hit.start - earlier.end > 30:
                 break
             family_short = {alias.actor for alias in earlier.aliases if alias.kind == AliasKind.SHORT}
-            if family_short and self._preceding_word(earlier) in self.words.kinship:
+            if family_short and self._kin(self._preceding_word(earlier)):
                 shared = [actor for actor in candidates if actor in family_short]
                 if shared:
                     return shared[0]
