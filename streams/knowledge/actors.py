@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from models.annotations import Camp, EntityType
 
+from streams.knowledge.topics import TopicalName
 from streams.knowledge.voice import VoicedName
 from streams.text.matcher import PhraseMatcher
 from streams.text.matchform import fold_phrase
@@ -57,22 +58,29 @@ class AliasKind(StrEnum):
     METONYM = "metonym"  # a capital standing for its country ("أنقرة تسعى")
     CONTEXTUAL = "contextual"  # a place name that is also a word: only where a place is expected
     VOICED = "voiced"  # a name whose referent depends on the voice of the copy ("الجيش الليبي")
+    TOPICAL = "topical"  # a generic name the article's subject settles ("مذكرة التفاهم")
 
 
 @dataclass(frozen=True, slots=True)
 class Alias:
     actor: int  # index into ActorIndex.actors (for VOICED: the first reading that names one)
     kind: AliasKind
-    #: VOICED only: the actor in east-aligned copy, in copy from the Tripoli side, in neither.
-    voiced: tuple[int | None, int | None, int | None] | None = None
-    #: VOICED only: folded phrases of which the article must contain one.
+    #: VOICED: the actor in east-aligned copy, in copy from the Tripoli side, in neither;
+    #: TOPICAL: the actor for each topic of ``topics.yaml``.
+    voiced: tuple[int | None, ...] | None = None
+    #: VOICED: folded phrases of which the article must contain one; TOPICAL: all of them.
     requires: tuple[str, ...] = ()
 
 
 class ActorIndex:
     """Actors with their aliases in one phrase matcher."""
 
-    def __init__(self, actors: list[Actor], voiced: Iterable[tuple[str, VoicedName]] = ()):
+    def __init__(
+        self,
+        actors: list[Actor],
+        voiced: Iterable[tuple[str, VoicedName]] = (),
+        topical: Iterable[tuple[str, TopicalName]] = (),
+    ):
         seen: dict[str, int] = {}
         for index, actor in enumerate(actors):
             if actor.canonical in seen:
@@ -101,13 +109,19 @@ class ActorIndex:
             if first is None:
                 raise ValueError(f"voiced name {folded!r} names no actor in any voice")
             entries.append((folded, Alias(first, AliasKind.VOICED, readings, name.requires)))
+        for folded, topical_name in topical:
+            readings = tuple(self._index(canonical) for canonical in topical_name.readings)
+            first = next((reading for reading in readings if reading is not None), None)
+            if first is None:
+                raise ValueError(f"topical name {folded!r} names no actor for any topic")
+            entries.append((folded, Alias(first, AliasKind.TOPICAL, readings, topical_name.requires_all)))
         self.matcher: PhraseMatcher[Alias] = PhraseMatcher(entries)
 
     def _index(self, canonical: str | None) -> int | None:
         if canonical is None:
             return None
         if canonical not in self.by_canonical:
-            raise ValueError(f"unknown actor in voice.yaml: {canonical!r}")
+            raise ValueError(f"unknown actor in voice.yaml or topics.yaml: {canonical!r}")
         return self.by_canonical[canonical]
 
     def __len__(self) -> int:

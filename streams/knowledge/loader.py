@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from streams.knowledge.files import load_yaml
 from streams.knowledge.actors import Actor, ActorIndex, merge_extensions
 from streams.knowledge.entity_words import EntityWords
+from streams.knowledge.topics import TopicLexicon
 from streams.knowledge.voice import VoiceLexicon
 from streams.knowledge.lexicons import StanceLexicon, TriggerLexicon
 
@@ -29,6 +30,7 @@ class Knowledge:
     fingerprint: str
     entity_words: EntityWords
     voice: VoiceLexicon
+    topics: TopicLexicon
 
 
 def _read(name: str) -> tuple[Any, bytes]:
@@ -71,15 +73,19 @@ def load_knowledge() -> Knowledge:
     digest.update(_read("geo_sources.yaml")[1])  # the gazetteer's input: part of what was built
     voice_data, raw = _read("voice.yaml")
     digest.update(raw)
+    topics_data, raw = _read("topics.yaml")
+    digest.update(raw)
     try:
         voice = VoiceLexicon.from_data(voice_data)
+        topics = TopicLexicon.from_data(topics_data)
         return Knowledge(
-            actors=ActorIndex(actors, voice.names),
+            actors=ActorIndex(actors, voice.names, topics.names),
             triggers=TriggerLexicon.from_data(triggers_data),
             stance=StanceLexicon.from_data(stance_data, stance_calibration),
             fingerprint=digest.hexdigest()[:8],
             entity_words=EntityWords.from_data(entity_data, person_names),
             voice=voice,
+            topics=topics,
         )
     except (ValidationError, ValueError) as error:
         raise KnowledgeError(str(error)) from error

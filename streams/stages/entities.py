@@ -96,8 +96,9 @@ def find_entities(article: NormalisedArticle) -> list[Entity]:
                     continue
             hits.append(_Hit(match.start, match.end, number, aliases, match.clitic, match.nested))
     voice = knowledge.voice.voice(sentence.norm for sentence in article.sentences)
+    topic = knowledge.topics.topic(sentence.norm for sentence in article.sentences)
     people = _people(article, hits, words)
-    _Resolver(article, hits, index.actors, words, voice, people).resolve()
+    _Resolver(article, hits, index.actors, words, voice, people, topic).resolve()
     hits = _drop_redundant_nested(hits, index.actors)
 
     mentions: dict[int, list[Mention]] = {}
@@ -174,7 +175,7 @@ def _entity(actor: Actor, mentions: list[Mention]) -> Entity:
 # --------------------------------------------------------------------------- resolution
 
 #: Alias kinds that need their context, so never count inside a longer match.
-_CONTEXT_BOUND = (AliasKind.ROLE, AliasKind.GIVEN, AliasKind.CONTEXTUAL, AliasKind.VOICED)
+_CONTEXT_BOUND = (AliasKind.ROLE, AliasKind.GIVEN, AliasKind.CONTEXTUAL, AliasKind.VOICED, AliasKind.TOPICAL)
 _VOICE_SLOT = {"east": 0, "gna": 1, None: 2}
 
 #: How many hits back a given name looks for the relative named before it.
@@ -198,8 +199,10 @@ class _Resolver:
         words: EntityWords,
         voice: Voice | None,
         people: list[PersonName] = (),  # type: ignore[assignment]
+        topic: int | None = None,
     ):
         self.article = article
+        self.topic = topic
         # where found names start and end, per sentence: a role next to one is that person's
         self.name_starts = {(name.sentence, name.start) for name in people}
         self.name_ends = {(name.sentence, name.end) for name in people}
@@ -228,6 +231,10 @@ class _Resolver:
                 alias = hit.aliases[0]
                 holds = not alias.requires or any(phrase in self.text for phrase in alias.requires)
                 hit.actor = alias.voiced[_VOICE_SLOT[self.voice]] if alias.voiced and holds else None
+            elif kinds == {AliasKind.TOPICAL}:
+                alias = hit.aliases[0]
+                holds = self.topic is not None and all(phrase in self.text for phrase in alias.requires)
+                hit.actor = alias.voiced[self.topic] if alias.voiced and holds else None  # type: ignore[index]
             elif kinds == {AliasKind.CONTEXTUAL}:
                 hit.actor = hit.aliases[0].actor if self._place_expected(position) else None
             elif AliasKind.METONYM in kinds or (AliasKind.DEMONYM in kinds and not names):
