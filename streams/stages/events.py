@@ -462,7 +462,7 @@ def _assign(
         return _host_roles(view, start, end, destinations, words)
     after = [p for p in view.after(end, 8) if not p.place and p not in destinations][:5]
     subject: _Participant | None = None
-    rest: list[_Participant] = []
+    rest: list[_Participant] = after  # without an actor, what follows are the targets
     if trigger.verb:
         subject = _verb_subject(view, start, end, trigger, words, destinations)
         rest = [p for p in after if p is not subject]
