@@ -107,7 +107,8 @@ def find_entities(article: NormalisedArticle) -> list[Entity]:
         sentence = article.sentences[hit.sentence]
         start, end = span_to_original(sentence.shifts, hit.start, hit.end)
         start, end = sentence.start + start, sentence.start + end
-        covered.append((start, end))
+        if hit.actor is not None or any(alias.kind != AliasKind.GIVEN for alias in hit.aliases):
+            covered.append((start, end))  # an unresolved given name may begin someone else's name
         if hit.actor is not None:
             mentions.setdefault(hit.actor, []).append(Mention(text=article.text[start:end], start=start, end=end))
     entities = [_entity(index.actors[actor], found) for actor, found in mentions.items()]
@@ -123,10 +124,15 @@ def _people(article: NormalisedArticle, hits: list[_Hit], words: EntityWords) ->
     may begin the name of someone else.
     """
     spans: list[list[tuple[int, int]]] = [[] for _ in article.sentences]
+    given: list[set[int]] = [set() for _ in article.sentences]
     for hit in hits:
-        if not hit.nested and {alias.kind for alias in hit.aliases} != {AliasKind.GIVEN}:
+        if hit.nested:
+            continue
+        if {alias.kind for alias in hit.aliases} == {AliasKind.GIVEN}:
+            given[hit.sentence].add(hit.start - len(hit.clitic))
+        else:
             spans[hit.sentence].append((hit.start - len(hit.clitic), hit.end))
-    return find_person_names(article, [Spans(found) for found in spans], words)
+    return find_person_names(article, [Spans(found) for found in spans], words, [frozenset(g) for g in given])
 
 
 def _drop_redundant_nested(hits: list[_Hit], actors: list[Actor]) -> list[_Hit]:

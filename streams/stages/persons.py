@@ -47,8 +47,9 @@ def _is_nisba(token: str) -> bool:
 
 
 class _Sentence:
-    def __init__(self, norm: str, covered: Spans, words: EntityWords):
+    def __init__(self, norm: str, covered: Spans, words: EntityWords, known_given: frozenset[int] = frozenset()):
         self.norm = norm
+        self.known_given = known_given  # starts of given names the knowledge base knows
         self.tokens = list(_WORD_RE.finditer(norm))
         self.covered = covered
         self.words = words
@@ -104,7 +105,9 @@ class _Sentence:
             position += 1
         free = 0
         strong = bare not in words.ambiguous_given
-        open_slot = True  # a word of any kind may follow the given name or a compound, once
+        # a word of any kind may follow the given name or a compound, once; not after the
+        # given name of a known actor ("اختار بلقاسم تقديم …"), which needs a real surname
+        open_slot = self.tokens[first].start() not in self.known_given
         while position < len(self.tokens) and len(taken) < _MAX_WORDS:
             if not self.joined(taken[-1], position) or self.blocked_here(position):
                 break
@@ -139,14 +142,20 @@ def _surname_like(token: str) -> bool:
     return (token.startswith("ال") and token.endswith("ي") and len(token) > 4) or token.endswith("اوغلو")
 
 
-def find_person_names(article: NormalisedArticle, covered: list[Spans], words: EntityWords) -> list[PersonName]:
+def find_person_names(
+    article: NormalisedArticle,
+    covered: list[Spans],
+    words: EntityWords,
+    known_given: list[frozenset[int]] | None = None,
+) -> list[PersonName]:
     """Names of people in the article, per sentence, in text order.
 
-    ``covered`` holds, per sentence, the folded spans of knowledge-base matches.
+    ``covered`` holds, per sentence, the folded spans of knowledge-base matches;
+    ``known_given`` where a given name of a knowledge-base actor starts.
     """
     names: list[PersonName] = []
     for number, sentence in enumerate(article.sentences):
-        state = _Sentence(sentence.norm, covered[number], words)
+        state = _Sentence(sentence.norm, covered[number], words, known_given[number] if known_given else frozenset())
         if not state.tokens:
             continue
         taken_until = -1

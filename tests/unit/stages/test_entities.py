@@ -256,3 +256,60 @@ def test_the_libyan_army_is_the_gna_forces_in_copy_from_the_tripoli_side(analyse
 def test_an_ambiguous_name_in_copy_of_no_clear_voice_is_left_out(analyse) -> None:
     article = analyse("قال مراقبون إن الجيش الليبي يحتاج إلى سنوات من التدريب قبل توحيد مؤسساته.")
     assert _canonical_at(article, "الجيش الليبي") is None
+
+
+# --------------------------------------------------------------------------- people without a title
+
+
+def test_a_given_name_starts_an_unknown_persons_name_and_the_surname_links_later(analyse) -> None:
+    article = analyse(
+        "التقى كنان أوزدمير مسؤولين في بنغازي صباح الاثنين. وقال أوزدمير إن الزيارة ناجحة."
+    )
+    person = _entity(article, "كنان أوزدمير")
+    assert person.type == "PER" and person.linked is False
+    assert [m.text for m in person.mentions] == ["كنان أوزدمير", "أوزدمير"]
+    _assert_mentions_map_back(article)
+
+
+def test_compound_and_nisba_names(analyse) -> None:
+    article = analyse(
+        "وقال المحلل السياسي عبد الرحيم الورفلي إن خالد بن سالم الكعبي وصل إلى طرابلس أمس."
+    )
+    names = {e.canonical for e in article.entities if not e.linked}
+    assert "عبد الرحيم الورفلي" in names
+    assert "خالد بن سالم الكعبي" in names
+
+
+def test_a_common_word_that_is_also_a_given_name_needs_more(analyse) -> None:
+    article = analyse("أكد الطرفان حسن النية في المفاوضات، وعلى الاتفاقية التاريخية أن تصمد.")
+    assert [e.canonical for e in article.entities if e.type == "PER"] == []
+
+
+def test_a_role_next_to_an_unknown_name_is_not_the_current_holder(analyse) -> None:
+    article = analyse("وكان وزير الخارجية الأميركي مايك بومبيو قد زار المنطقة قبل سنوات.")
+    assert "Marco Rubio" not in {e.canonical for e in article.entities}
+    assert _entity(article, "مايك بومبيو").type == "PER"
+
+
+def test_haftar_sons_by_bare_given_names_next_to_kinship_words(analyse) -> None:
+    article = analyse(
+        "استقبل المشير خليفة حفتر الوفد التركي بحضور نجليه خالد وصدام. وقال صدام إن التعاون مستمر."
+    )
+    assert _canonical_at(article, "خالد") == "Khalid Haftar"
+    assert _canonical_at(article, "صدام", 0) == "Saddam Haftar"
+    assert _canonical_at(article, "صدام", 1) == "Saddam Haftar"
+
+
+# --------------------------------------------------------------------------- subject
+
+
+def test_the_memorandum_is_the_one_the_article_is_about(analyse) -> None:
+    article = analyse(
+        "صادق البرلمان التركي على مذكرة التفاهم مع ليبيا بشأن ترسيم الحدود البحرية. "
+        "وتحدد المذكرة المناطق البحرية بين البلدين."
+    )
+    assert _canonical_at(article, "مذكرة التفاهم") == "Libya-Turkey maritime deal"
+    article = analyse("وقعت تركيا وليبيا مذكرة تفاهم للتنقيب عن النفط والغاز في مجال المحروقات.")
+    assert _canonical_at(article, "مذكرة تفاهم") == "Libya-Turkey hydrocarbons memorandum of understanding (2022)"
+    article = analyse("ناقش البرلمان المصري مذكرة التفاهم مع اليونان دون تفاصيل أخرى.")
+    assert _canonical_at(article, "مذكرة التفاهم") is None
