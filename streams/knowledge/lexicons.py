@@ -54,6 +54,8 @@ class _VerbSpec(BaseModel):
     cameo: str | None = None
     mode: str | None = None
     negative: bool = False
+    #: With a person as its object the verb codes this type instead ("هاجم أردوغان حفتر": words).
+    person_object: EventType | None = None
 
 
 class _TypeSpec(BaseModel):
@@ -160,6 +162,8 @@ class Trigger:
     requires: tuple[str, ...] = ()
     #: A finite verb: its subject follows it (VSO) or stands right before it (SVO).
     verb: bool = False
+    #: The type it codes when its object is a person (see ``_VerbSpec.person_object``).
+    person_object: EventType | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +244,7 @@ class TriggerLexicon:
                 negative=trigger.negative,
                 requires=tuple(fold_phrase(word) for word in trigger.requires),
                 verb=verb,
+                person_object=getattr(trigger, "person_object", None),
             )
             entries.extend((variant, coded) for variant in phrases)
 

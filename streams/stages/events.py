@@ -257,6 +257,12 @@ def find_events(article: EntitiesArticle) -> list[Event]:
                 event = _event(article, number, start, end, trigger, view, lexicon, year, roles, carried=previous)
             if event is None:
                 continue
+            named = [t for t in event.targets if t not in roles.countries]
+            if trigger.person_object and named and kinds.get(named[0]) == "PER":
+                # "هاجم أردوغان حفتر": attacking a person is done with words
+                codes = lexicon.codes[trigger.person_object]
+                event.type, event.cameo = trigger.person_object, codes.cameo
+                event.plover = Plover(event=codes.plover_event, mode=codes.plover_mode, context=list(codes.context))
             if event.type in _TWO_PARTY and not event.targets and previous is not None:
                 # "التقى خلالها وزير الدفاع التركي": the other party is the previous event's actor
                 event.targets = [a for a in previous.actors if a not in event.actors]

@@ -342,3 +342,16 @@ def test_a_dateline_is_not_a_participant(analyse) -> None:
     for event in article.events:
         assert "Libya" not in event.actors + event.targets, event
     assert _one(article, EventType.STATEMENT).actors == ["Khalifa Haftar"]
+
+
+def test_attacking_a_person_is_done_with_words(analyse) -> None:
+    article = analyse("هاجم رجب طيب أردوغان خليفة حفتر بشدة في خطاب أمام أنصاره.", published_at=PUBLISHED)
+    assert _events(article, EventType.ARMED_CLASH) == []
+    statement = _one(article, EventType.STATEMENT)
+    assert statement.actors == ["Recep Tayyip Erdogan"]
+    assert statement.cameo == "010"
+
+
+def test_attacking_forces_is_a_clash(analyse) -> None:
+    article = analyse("هاجمت قوات حكومة الوفاق مواقع الجيش الوطني الليبي قرب سرت.", published_at=PUBLISHED)
+    assert _one(article, EventType.ARMED_CLASH).plover.event == "ASSAULT"
