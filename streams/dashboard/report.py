@@ -33,6 +33,8 @@ def report_data(store: Store, *, articles: int = 200) -> dict[str, Any]:
     """What the static page draws: the live page's data plus the article views it can open."""
     with store.connect(read_only=True) as connection:
         data = views.page_data(connection)
+        data["timeline"] = views.events(connection, rows=views.MAX_REPORT_EVENTS)
+        del data["timeline"]["points"]  # counted in the page from the events it filters
         data["articles"] = views.articles(connection, limit=articles)["articles"]
         data["article_views"] = {
             item["id"]: views.article(connection, item["id"]) for item in data["articles"]

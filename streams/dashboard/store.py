@@ -30,7 +30,7 @@ import models
 from models import EnrichedArticle, PloverEvent
 
 #: Bump when the tables change shape; an older file is migrated by dropping derived tables.
-STORE_SCHEMA = 1
+STORE_SCHEMA = 2
 #: Records per write transaction in :func:`load_records`.
 BATCH = 500
 
@@ -455,7 +455,7 @@ def _ensure_schema(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("CREATE INDEX IF NOT EXISTS events_article ON events (article_id, pipeline_version)")
     connection.execute(
         """CREATE OR REPLACE VIEW current_articles AS
-           SELECT * FROM articles
+           SELECT * EXCLUDE (record) FROM articles
            QUALIFY row_number() OVER (PARTITION BY id ORDER BY processed_at DESC, stored_at DESC, pipeline_version DESC) = 1"""
     )
     connection.execute(

@@ -17,6 +17,36 @@
   const signed = (x) => (x > 0 ? "+" : x < 0 ? "−" : "±") + Math.abs(x).toFixed(2);
   const chip = (name, camps) => `<span class="chip camp-${esc((camps && camps[name]) || "none")}">${esc(name)}</span>`;
 
+  // A date axis over [first - pad, last + pad] (plotly zooms a single day down to milliseconds).
+  function dateRange(dates) {
+    const days = dates.filter(Boolean).map((d) => Date.parse(d.slice(0, 10) + "T00:00:00Z")).filter((t) => !Number.isNaN(t));
+    if (!days.length) return undefined;
+    const first = Math.min(...days), last = Math.max(...days);
+    const pad = Math.max(86400000, (last - first) * 0.04);
+    const iso = (t) => new Date(t).toISOString().slice(0, 10);
+    return [iso(first - pad), iso(last + pad)];
+  }
+
+  function dateAxis(dates, extra) {
+    const range = dateRange(dates);
+    const axis = { type: "date", range, tickformat: "%b %d\n%Y", ...extra };
+    if (range && Date.parse(range[1]) - Date.parse(range[0]) <= 15 * 86400000) axis.dtick = 86400000;
+    return axis;
+  }
+
+  function paddedRange(values) {
+    if (!values.length) return undefined;
+    const low = Math.min(...values), high = Math.max(...values);
+    const pad = Math.max(0.3, (high - low) * 0.12);
+    return [low - pad, high + pad];
+  }
+
+  // Marker diameter for a count, relative to the largest count drawn (area grows with the count).
+  function sizer(counts, low, high) {
+    const most = Math.max(1, ...counts);
+    return (n) => low + (high - low) * Math.sqrt(n / most);
+  }
+
   async function getJSON(url) {
     const response = await fetch(url, { cache: "no-store" });
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
@@ -38,7 +68,7 @@
       (!filters.type || e.type === filters.type) &&
       (!filters.since || (e.date && e.date >= filters.since)) &&
       (!filters.until || (e.date && e.date <= filters.until)));
-    return { ...state.staticData.timeline, events: rows, matched: rows.length };
+    return { ...state.staticData.timeline, points: undefined, events: rows, matched: rows.length };
   }
 
   async function loadPage() {
@@ -65,17 +95,18 @@
   }
 
   function renderStance(stance) {
+    const size = sizer(stance.outlets.flatMap((l) => l.n), 5, 16);
     const traces = stance.outlets.map((line) => ({
       type: "scatter", mode: "lines+markers", name: line.outlet, x: line.x, y: line.y,
       customdata: line.n.map((n, i) => [n, line.supportive[i], line.critical[i]]),
-      marker: { size: line.n.map((n) => 6 + 3 * Math.sqrt(n)) },
+      marker: { size: line.n.map(size) }, line: { width: 1.5 },
       hovertemplate: "<b>%{fullData.name}</b><br>%{x}<br>mean stance %{y:+.2f}<br>" +
         "%{customdata[0]} article(s): %{customdata[1]} supportive, %{customdata[2]} critical<extra></extra>",
     }));
     const layout = {
       margin: { l: 50, r: 10, t: 10, b: 40 }, hovermode: "closest",
       yaxis: { range: [-1.05, 1.05], zeroline: true, zerolinecolor: "#95a5a6", title: { text: "stance" } },
-      xaxis: { type: "date", title: { text: stance.bucket === "week" ? "week" : "day" } },
+      xaxis: dateAxis(stance.outlets.flatMap((l) => l.x), { title: { text: stance.bucket === "week" ? "week" : "day" } }),
       legend: { orientation: "h", y: -0.2 },
       annotations: traces.length ? [] : [{ text: "no articles in the store yet", showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5 }],
     };
@@ -101,35 +132,46 @@
     }
   }
 
+  // Events per day and type with a few examples each (the static report counts in the page).
+  function countEvents(events) {
+    const cells = new Map();
+    for (const e of events) {
+      if (!e.date) continue;
+      const key = e.type + "\u0000" + e.date;
+      if (!cells.has(key)) cells.set(key, { date: e.date, type: e.type, n: 0, sample: [] });
+      const cell = cells.get(key);
+      cell.n += 1;
+      if (cell.sample.length < 4) cell.sample.push(`${e.actors.join(", ")} → ${e.targets.join(", ")}`);
+    }
+    return Array.from(cells.values());
+  }
+
   function renderTimeline(timeline, camps) {
     fillFilters(timeline);
+    const points = timeline.points || countEvents(timeline.events);
     const byType = new Map();
-    for (const e of timeline.events) {
-      if (!e.date) continue;
-      const key = e.type;
-      if (!byType.has(key)) byType.set(key, new Map());
-      const points = byType.get(key);
-      if (!points.has(e.date)) points.set(e.date, []);
-      points.get(e.date).push(e);
+    for (const point of points) {
+      if (!byType.has(point.type)) byType.set(point.type, []);
+      byType.get(point.type).push(point);
     }
-    const types = Array.from(byType.keys()).sort();
-    const traces = types.map((type, i) => {
-      const points = Array.from(byType.get(type).entries()).sort();
+    const size = sizer(points.map((p) => p.n), 6, 22);
+    const traces = Array.from(byType.keys()).sort().map((type, i) => {
+      const list = byType.get(type);
       return {
         type: "scatter", mode: "markers", name: type,
-        x: points.map(([d]) => d), y: points.map(() => type),
-        marker: { color: TYPE_COLORS[i % TYPE_COLORS.length], size: points.map(([, es]) => 7 + 3 * Math.sqrt(es.length)), opacity: 0.8 },
-        text: points.map(([, es]) => es.slice(0, 4).map((e) => `${e.actors.join(", ") || "?"} → ${e.targets.join(", ") || "-"}`).join("<br>") + (es.length > 4 ? `<br>… ${es.length - 4} more` : "")),
-        customdata: points.map(([, es]) => es.length),
+        x: list.map((p) => p.date), y: list.map(() => type),
+        marker: { color: TYPE_COLORS[i % TYPE_COLORS.length], size: list.map((p) => size(p.n)), opacity: 0.75 },
+        text: list.map((p) => p.sample.map(esc).join("<br>") + (p.n > p.sample.length ? `<br>… ${p.n - p.sample.length} more` : "")),
+        customdata: list.map((p) => p.n),
         hovertemplate: "<b>%{y}</b> %{x}: %{customdata} event(s)<br>%{text}<extra></extra>",
       };
     });
     Plotly.react($("timeline-chart"), traces, {
       margin: { l: 190, r: 10, t: 10, b: 40 }, showlegend: false, hovermode: "closest",
-      xaxis: { type: "date" }, yaxis: { type: "category", automargin: true },
+      xaxis: dateAxis(points.map((p) => p.date)), yaxis: { type: "category", automargin: true },
       annotations: traces.length ? [] : [{ text: "no events match", showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5 }],
     }, PLOT_CONFIG);
-    $("timeline-count").textContent = `${timeline.matched} event(s) match` + (timeline.matched > timeline.events.length ? `, newest ${timeline.events.length} drawn` : "");
+    $("timeline-count").textContent = `${timeline.matched} event(s) match` + (timeline.matched > timeline.events.length ? `; the newest ${timeline.events.length} are listed` : "");
     const rows = timeline.events.slice(0, 200).map((e) =>
       `<tr data-article="${esc(e.article_id)}" data-event="${e.idx}"><td>${esc(e.date || "")}</td><td>${esc(e.type)}</td>` +
       `<td>${e.actors.map((a) => chip(a, camps)).join("")} → ${e.targets.map((a) => chip(a, camps)).join("") || "–"}</td>` +
@@ -162,18 +204,20 @@
       if (!groups.has(key)) groups.set(key, []);
       groups.get(key).push(node);
     }
+    const size = sizer(net.nodes.map((n) => n.mentions), 8, 36);
     for (const [camp, nodes] of groups) {
       traces.push({
         type: "scatter", mode: "markers+text", name: camp, x: nodes.map((n) => n.x), y: nodes.map((n) => n.y),
         text: nodes.map((n) => n.name), textposition: "top center", textfont: { size: 11 },
         customdata: nodes.map((n) => [n.mentions, n.articles, n.type || ""]),
-        marker: { color: campColor(camp), size: nodes.map((n) => Math.min(48, 9 + 3 * Math.sqrt(n.mentions))), line: { color: "#fff", width: 1 } },
+        marker: { color: campColor(camp), size: nodes.map((n) => size(n.mentions)), line: { color: "#fff", width: 1 } },
         hovertemplate: "<b>%{text}</b> (%{fullData.name})<br>%{customdata[0]} mentions in %{customdata[1]} article(s)<extra></extra>",
       });
     }
     const hidden = { visible: false, showgrid: false, zeroline: false };
     Plotly.react($("network-chart"), traces, {
-      margin: { l: 10, r: 10, t: 10, b: 10 }, hovermode: "closest", xaxis: hidden, yaxis: hidden,
+      margin: { l: 10, r: 10, t: 10, b: 10 }, hovermode: "closest",
+      xaxis: { ...hidden, range: paddedRange(net.nodes.map((n) => n.x)) }, yaxis: { ...hidden, range: paddedRange(net.nodes.map((n) => n.y)) },
       legend: { orientation: "h", y: -0.02 },
       annotations: net.nodes.length ? [] : [{ text: "no interactions yet", showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5 }],
     }, PLOT_CONFIG);
@@ -194,9 +238,10 @@
 
   function renderArticles(articles) {
     $("articles-table").tBodies[0].innerHTML = articles.map((a) =>
-      `<tr data-article="${esc(a.id)}"${a.id === state.article ? ' class="selected"' : ""}><td>${esc(a.day || "")}</td><td>${esc(a.outlet)}</td>` +
-      `<td class="ar" lang="ar">${esc(a.title || a.id)}</td><td><span class="label ${esc(a.label)}">${esc(a.label)} ${signed(a.score)}</span></td></tr>`).join("") ||
-      `<tr><td colspan="4" class="empty">no articles in the store yet</td></tr>`;
+      `<tr data-article="${esc(a.id)}"${a.id === state.article ? ' class="selected"' : ""}><td>` +
+      `<div class="ar title" lang="ar" dir="rtl">${esc(a.title || a.id)}</div>` +
+      `<div class="meta">${esc(a.day || "")} · ${esc(a.outlet)} · <span class="label ${esc(a.label)}">${esc(a.label)} ${signed(a.score)}</span> · ${a.events} event(s)</div></td></tr>`).join("") ||
+      `<tr><td class="empty">no articles in the store yet</td></tr>`;
   }
 
   // ---------------------------------------------------------------- article view
