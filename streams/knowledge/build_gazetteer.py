@@ -233,7 +233,8 @@ def build(sources: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
             name = _clean_arabic(alternate)
             if not _ARABIC_NAME.match(name) or name.startswith(prefixes) or fold_phrase(name) in not_places:
                 continue
-            if " " not in name and len(name) < sources["min_letters"] and (city["countrycode"], city["name"]) not in capitals:
+            major = (city["countrycode"], city["name"]) in capitals or city["population"] >= policy["world_population"]
+            if " " not in name and len(name) < sources["min_letters"] and not major:
                 continue
             if fold_phrase(name) in country_forms:
                 continue  # تونس، الجزائر، الكويت: the country's name

@@ -307,8 +307,20 @@ class _Resolver:
             return countries[0]
         if not countries:
             return cities[0]
-        locative = hit.clitic in self.words.locative_clitics or self._preceding_word(hit) in self.words.locatives
-        return cities[0] if locative else countries[0]
+        return cities[0] if self._after_locative(hit) else countries[0]
+
+    def _after_locative(self, hit: _Hit) -> bool:
+        """After a locative, also past a nisba ("العاصمة الألمانية برلين")."""
+        if hit.clitic in self.words.locative_clitics:
+            return True
+        norm = self.article.sentences[hit.sentence].norm
+        before = hit.start - len(hit.clitic)
+        word = word_before(norm, before)
+        if word in self.words.locatives:
+            return True
+        if word.startswith("ال") and word.endswith(("ي", "يه")):
+            return word_before(norm, norm.rfind(word, 0, before)) in self.words.locatives
+        return False
 
     def _beside_a_found_name(self, hit: _Hit) -> bool:
         """A name the knowledge base lacks stands right after the role, or right before it."""
@@ -330,7 +342,7 @@ class _Resolver:
         a place the knowledge base knows.
         """
         hit = self.hits[position]
-        if hit.clitic in self.words.locative_clitics or self._preceding_word(hit) in self.words.locatives:
+        if self._after_locative(hit):
             return True
         norm = self.article.sentences[hit.sentence].norm
         previous = next((self.hits[p] for p in range(position - 1, max(-1, position - 4), -1) if not self.hits[p].nested), None)

@@ -184,7 +184,10 @@ def _traced_lines(article_text: str) -> int:
     from models import EntitiesArticle, RawArticle
 
     article = normalise(RawArticle(text=article_text), max_chars=len(article_text) + 1)
-    watched = ("/stages/entities.py", "/stages/mentions.py", "/text/matcher.py", "/text/matchform.py", "/text/spans.py", "/text/tokens.py")
+    watched = (
+        "/stages/entities.py", "/stages/persons.py", "/stages/mentions.py", "/knowledge/voice.py", "/knowledge/topics.py",
+        "/text/matcher.py", "/text/matchform.py", "/text/spans.py", "/text/tokens.py",
+    )
     count = 0
 
     def local(frame, event, arg):  # noqa: ANN001, ANN202 - the sys.settrace protocol
