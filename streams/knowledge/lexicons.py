@@ -323,6 +323,7 @@ class _CueSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     phrase: str
     weight: float = Field(ge=-1.0, le=1.0)
+    subject: bool = False  # framing: about the sentence's first side (a possessive pronoun)
 
 
 class _SidesSpec(BaseModel):
@@ -340,6 +341,8 @@ class _StanceSpec(BaseModel):
     distancing_window: int = Field(ge=0)
     genitive_window: int = Field(ge=0)
     backer_window: int = Field(ge=0)
+    naming_cap: float = Field(gt=0)
+    speech_window: int = Field(ge=0)
     rival_factor: float = Field(ge=0, le=1)
     ally_factor: float = Field(ge=0, le=1)
     quote_factor: float = Field(ge=0, le=1)
@@ -378,6 +381,7 @@ class Cue:
     kind: str  # a family of STANCE_FAMILIES, or camp | rival (side markers, weight 0)
     phrase: str
     weight: float
+    subject: bool = False
 
 
 @dataclass(frozen=True)
@@ -388,6 +392,8 @@ class StanceLexicon:
     distancing_window: int
     genitive_window: int
     backer_window: int
+    naming_cap: float
+    speech_window: int
     rival_factor: float
     ally_factor: float
     quote_factor: float
@@ -427,15 +433,15 @@ class StanceLexicon:
         entries: list[tuple[str, Cue]] = []
         open_phrases: set[str] = set()
 
-        def add(kind: str, text: str, weight: float) -> None:
+        def add(kind: str, text: str, weight: float, subject: bool = False) -> None:
             phrase = fold_phrase(text.rstrip("*"))
             if text.endswith("*"):  # an open stem: takes suffixes ("ميليشياته")
                 open_phrases.add(phrase)
-            entries.append((phrase, Cue(kind, phrase, weight)))
+            entries.append((phrase, Cue(kind, phrase, weight, subject)))
 
         for family in STANCE_FAMILIES:
             for cue in getattr(spec, family):
-                add(family, cue.phrase, cue.weight)
+                add(family, cue.phrase, cue.weight, cue.subject)
         for marker in spec.camp_markers:
             add("camp", marker, 0.0)
         for marker in spec.rival_markers:
@@ -447,6 +453,8 @@ class StanceLexicon:
             distancing_window=spec.distancing_window,
             genitive_window=spec.genitive_window,
             backer_window=spec.backer_window,
+            naming_cap=spec.naming_cap,
+            speech_window=spec.speech_window,
             rival_factor=spec.rival_factor,
             ally_factor=spec.ally_factor,
             quote_factor=spec.quote_factor,

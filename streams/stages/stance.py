@@ -32,7 +32,7 @@ from datetime import datetime
 from models import EnrichedArticle, EventsArticle, Stance, StanceCue
 from streams.backends import Backends
 from streams.knowledge import load_knowledge
-from streams.knowledge.lexicons import StanceCalibration, StanceLexicon
+from streams.knowledge.lexicons import Cue, StanceCalibration, StanceLexicon
 from streams.stages.mentions import placed_mentions
 from streams.text.matchform import span_to_original
 
@@ -118,6 +118,14 @@ def combine(cues: list[CountedCue], calibration: StanceCalibration, lexicon: Sta
         if cue.headline:
             value *= calibration.headline_factor
         contributions.append(value)
+    # Titles saturate: the camp's own names add up to at most `naming_cap`, whatever the
+    # family factor, since plain wire copy stacks them without taking the camp's side.
+    naming = [i for i, cue in enumerate(cues) if cue.family == "naming" and contributions[i] > 0]
+    cap = lexicon.naming_cap
+    total = sum(contributions[i] for i in naming)
+    if total > cap:
+        for i in naming:
+            contributions[i] *= cap / total
     return math.tanh(calibration.squash * sum(contributions)), contributions
 
 
@@ -152,7 +160,7 @@ def find_cues(article: EventsArticle, lexicon: StanceLexicon | None = None) -> l
                     continue
                 else:
                     family = cue.kind
-                    weight = _weight(cue.kind, cue.weight, match.start, match.end, sentence_sides, lexicon)
+                    weight = _weight(cue, match.start, match.end, sentence_sides, lexicon)
                     speech = "own"
                     if any(s <= match.start < e for s, e in direct):
                         speech = "quoted"
@@ -177,7 +185,8 @@ def without_headline(cues: list[CountedCue]) -> list[CountedCue]:
     return [replace(cue, headline=False) for cue in cues]
 
 
-def _weight(kind: str, weight: float, start: int, end: int, sides: list[_Side], lexicon: StanceLexicon) -> float:
+def _weight(cue: Cue, start: int, end: int, sides: list[_Side], lexicon: StanceLexicon) -> float:
+    kind, weight = cue.kind, cue.weight
     if kind in ("naming", "hostile_naming", "rival_naming"):
         return weight
     if kind == "distancing":
@@ -195,7 +204,9 @@ def _weight(kind: str, weight: float, start: int, end: int, sides: list[_Side], 
     within = [s for s in sides if start <= s.position < end]  # "هجوم حفتر": the cue names it
     following = [s for s in sides if end <= s.position <= end + lexicon.genitive_window]  # "ميليشيات إردوغان"
     before = [s for s in sides if s.position < start]
-    if within:
+    if cue.subject and sides:  # "تمسكه بالسلطة": the pronoun is the sentence's subject
+        about = min(sides, key=lambda s: s.position)
+    elif within:
         about = within[0]
     elif following:
         about = min(following, key=lambda s: s.position)
@@ -283,7 +294,7 @@ def _indirect_span(norm: str, lexicon: StanceLexicon) -> list[tuple[int, int]]:
     spans = []
     opener = lexicon.quote_opener_re.search(norm)
     if opener:
-        complement = _SPEECH_COMPLEMENT.search(norm, opener.end(), opener.end() + 80)
+        complement = _SPEECH_COMPLEMENT.search(norm, opener.end(), opener.end() + lexicon.speech_window)
         if complement:
             spans.append((complement.end(), len(norm)))
     accusation = lexicon.accusation_re.search(norm)  # "اتهمت X بـ …": the charge is the accuser's
