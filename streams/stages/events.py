@@ -278,7 +278,7 @@ def find_events(article: EntitiesArticle) -> list[Event]:
 
 
 _TWO_PARTY = frozenset({EventType.MEETING, EventType.AGREEMENT, EventType.VISIT})
-_NEEDS_ACTOR = frozenset({EventType.STATEMENT})
+_NEEDS_ACTOR = frozenset({EventType.STATEMENT, EventType.AGREEMENT})
 
 
 def _triggers(view: _View, lexicon: TriggerLexicon) -> list[tuple[int, int, Trigger]]:
@@ -375,7 +375,7 @@ def _event(
     if not actors and not targets:
         return None
     if trigger.type in _NEEDS_ACTOR and not actors:
-        return None  # a statement without a speaker
+        return None  # a statement without a speaker, an agreement without anyone agreeing
     time = _time(article, number, start, view)
     original_start, original_end = span_to_original(sentence.shifts, start, end)
     if view.evidence is None:  # one copy of the sentence, shared by its events
