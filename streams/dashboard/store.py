@@ -397,8 +397,15 @@ def _names(value: Any) -> list[str]:
 
 def _place(value: Any) -> str | None:
     if isinstance(value, dict):
-        return value.get("name") or value.get("canonical") or value.get("place")
+        return value.get("resolved_place") or value.get("name") or value.get("canonical") or value.get("place")
     return str(value) if value else None
+
+
+def _text(value: Any) -> str | None:
+    """A field that is a string, or (PLOVER) a list of strings."""
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value) or None
+    return str(value) if value is not None else None
 
 
 def _plover_row(data: dict[str, Any], stored_at: str) -> dict[str, Any]:
@@ -408,8 +415,8 @@ def _plover_row(data: dict[str, Any], stored_at: str) -> dict[str, Any]:
         "pipeline_version": str(data.get("pipeline_version") or ""),
         "article_id": data.get("article_id"),
         "date": date[:10] if date else None,
-        "event": data.get("event"),
-        "marsad_type": data.get("marsad_type"),
+        "event": _text(data.get("event")),
+        "marsad_type": _text(data.get("marsad_type")),
         "record": orjson.dumps(data).decode(),
         "stored_at": stored_at,
     }
@@ -421,7 +428,7 @@ def _story_row(data: dict[str, Any], stored_at: str) -> dict[str, Any]:
     return {
         "id": str(data["id"]),
         "pipeline_version": str(data.get("pipeline_version") or ""),
-        "type": data.get("type"),
+        "type": _text(data.get("type")),
         "num_articles": int(data.get("num_articles") or 0),
         "num_sources": int(data.get("num_sources") or 0),
         "first_seen": _time_text(data.get("first_seen")),
