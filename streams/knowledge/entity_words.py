@@ -19,6 +19,7 @@ class _EntityWordsSpec(BaseModel):
     titles: list[str]
     descriptions: list[str]
     stop: list[str]
+    latin_stop: list[str]
 
 
 class _PersonNamesSpec(BaseModel):
@@ -51,6 +52,8 @@ class EntityWords:
     given: frozenset[str]
     ambiguous_given: frozenset[str]
     compound_markers: frozenset[str]
+    #: Latin-script words that are no names (share buttons, months), case-folded.
+    latin_stop: frozenset[str]
     #: Any title as a whole word.
     title_re: re.Pattern[str]
 
@@ -70,5 +73,6 @@ class EntityWords:
             given=_folded(names.given),
             ambiguous_given=_folded(names.ambiguous_given),
             compound_markers=_folded(names.compound_markers),
+            latin_stop=frozenset(word.casefold() for word in spec.latin_stop),
             title_re=_whole_words(titles),
         )

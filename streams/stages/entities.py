@@ -36,6 +36,8 @@ from streams.text.tokens import word_before
 
 _WORD_RE = re.compile(r"\w+")
 _ANY_LATIN_CAPITAL = re.compile(r"[A-Z]")
+_CAMEL_RE = re.compile(r"[a-z][A-Z]")  # a capital inside a word: a handle or hashtag
+_DIGIT_THEN_LETTER_RE = re.compile(r"[0-9][A-Za-z]")  # a short-link code, not "EFES2024"
 _LATIN_NAME_RE = re.compile(r"(?<![\w])[A-Z][\w'’.-]*(?:[ -](?:[A-Z0-9][\w'’.-]*|of|de|al|el|and|&))*(?:[ -][A-Z0-9][\w'’.-]*)?")
 
 
@@ -112,7 +114,7 @@ def find_entities(article: NormalisedArticle) -> list[Entity]:
         if hit.actor is not None:
             mentions.setdefault(hit.actor, []).append(Mention(text=article.text[start:end], start=start, end=end))
     entities = [_entity(index.actors[actor], found) for actor, found in mentions.items()]
-    entities += _unlinked(article, Spans(covered), people)
+    entities += _unlinked(article, Spans(covered), people, words.latin_stop)
     entities.sort(key=lambda entity: entity.mentions[0].start)
     return entities
 
@@ -478,7 +480,18 @@ class _Resolver:
 # --------------------------------------------------------------------------- unlinked
 
 
-def _unlinked(article: NormalisedArticle, covered: Spans, people: list[PersonName]) -> list[Entity]:
+def _latin_name(surface: str, latin_stop: frozenset[str]) -> bool:
+    """Not a hashtag, handle or short link ("TurkishEmbassyLibya", "Kyd919UGgb"), nor a date
+    or page furniture ("April 10", "Linkedin")."""
+    words = surface.split()
+    if any(word.rstrip("0123456789").casefold() in latin_stop for word in words):
+        return False
+    return not any(_CAMEL_RE.search(word) or _DIGIT_THEN_LETTER_RE.search(word) for word in words)
+
+
+def _unlinked(
+    article: NormalisedArticle, covered: Spans, people: list[PersonName], latin_stop: frozenset[str] = frozenset()
+) -> list[Entity]:
     """Names the knowledge base lacks: people's names, and names in Latin script."""
     found: dict[str, Entity] = {}
 
@@ -515,7 +528,7 @@ def _unlinked(article: NormalisedArticle, covered: Spans, people: list[PersonNam
             continue
         for latin in _LATIN_NAME_RE.finditer(original_text):
             surface = latin.group().rstrip(".-")
-            if len(surface) < 3:
+            if len(surface) < 3 or not _latin_name(surface, latin_stop):
                 continue
             start = sentence.start + latin.start()
             add(surface, start, start + len(surface), "MISC")

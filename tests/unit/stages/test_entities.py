@@ -316,3 +316,12 @@ def test_the_memorandum_is_the_one_the_article_is_about(analyse) -> None:
     assert _canonical_at(article, "مذكرة تفاهم") == "Libya-Turkey hydrocarbons memorandum of understanding (2022)"
     article = analyse("ناقش البرلمان المصري مذكرة التفاهم مع اليونان دون تفاصيل أخرى.")
     assert _canonical_at(article, "مذكرة التفاهم") is None
+
+
+def test_handles_short_links_and_dates_in_latin_script_are_not_names(analyse) -> None:
+    article = analyse(
+        "نشرت السفارة عبر حسابها TurkishEmbassyLibya صورا للقاء، الرابط Kyd919UGgb بتاريخ April 10 ضمن مناورات EFES2024."
+    )
+    unlinked = {e.canonical for e in article.entities if not e.linked}
+    assert not unlinked & {"TurkishEmbassyLibya", "Kyd919UGgb", "April 10"}
+    assert any(name.startswith("EFES") for name in {e.canonical for e in article.entities})
