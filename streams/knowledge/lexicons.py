@@ -82,6 +82,7 @@ class _RolesSpec(BaseModel):
     recent: list[str]
     future: list[str]
     imperfect: list[str]
+    setting: list[str]
 
 
 class _WindowsSpec(BaseModel):
@@ -189,6 +190,7 @@ class RoleWords:
     recent: frozenset[str]
     future: frozenset[str]
     imperfect: frozenset[str]
+    setting: frozenset[str]
     subject_before: int
     subject_after: int
     adjacent: int
@@ -223,7 +225,9 @@ class TriggerLexicon:
         codes: dict[EventType, TypeCodes] = {}
         host_also: dict[EventType, EventType] = {}
 
-        def add(event_type: EventType, spec: _TypeSpec, trigger: _TriggerSpec | _VerbSpec, text: str, verb: bool) -> None:
+        def add(
+            event_type: EventType, spec: _TypeSpec, trigger: _TriggerSpec | _VerbSpec, text: str, verb: bool
+        ) -> None:
             is_open = text.endswith("*")
             stem = text.rstrip("*")
             phrase = fold_phrase(stem)
@@ -289,6 +293,7 @@ class TriggerLexicon:
             recent=folded(role_spec.recent) | folded(time["weekdays"]),
             future=folded(role_spec.future),
             imperfect=folded(role_spec.imperfect),
+            setting=folded(role_spec.setting),
             subject_before=windows.subject_before,
             subject_after=windows.subject_after,
             adjacent=windows.adjacent,

@@ -1,34 +1,41 @@
 """Stage 3: code the events each sentence reports, with their participants.
 
-A trigger lexicon (``knowledge/triggers.yaml``) finds candidate events per sentence; the
-entities of that sentence are the participants (a mention inside another mention is not
-a participant of its own; equipment stands for its country; named events and accords are
-not agents; a nisba adjective such as "التركي" or a place is never an actor):
+A trigger lexicon (``knowledge/triggers.yaml``; verbs written once, their forms generated)
+finds candidate events per sentence; the entities of that sentence are the participants (a
+mention inside another mention is not a participant of its own; equipment stands for its
+country; named events and accords are not agents; a place, a dateline or a nisba adjective
+such as "التركي" never acts, outlets only speak):
 
-* "بين X و Y" makes X the actor and Y the target;
-* a finite verb's subject follows it (VSO: "التقى حفتر … غولر", "قال الرئيس …") unless a
-  preposition introduces what follows ("اجتمع مع …"); else it is the person or body
-  right before it (SVO, "أنقرة تواصل …" for a country standing right before the verb);
+* "بين X و Y" makes X the actor and Y the target (a statement keeps its speaker);
+* a finite verb's subject stands right before it ("أنقرة تتهم …") or follows it (VSO:
+  "التقى حفتر … غولر", "قال الرئيس …") unless a preposition introduces what follows
+  ("اجتمع مع …") or إن/أن starts what was said; a country is a subject only right next to
+  the verb; a visit verb's object is its destination ("زار أنقرة");
 * for other triggers (nouns) the actor is the person or body nearest before the trigger,
-  else the first participant after it, else a person or body further back in the
-  sentence; the others after the trigger are targets; for a visit, a country or place
-  after "إلى" is its destination (a target); for host triggers (استقبل) the guest is the
-  actor and the host the target;
-* the speaker of a statement is its actor: a statement needs one, and a speech verb
-  inside quoted words is part of what someone said, not a statement of its own;
-* a sentence with a trigger but no participants continues the previous event's
-  participants when that event is at most ``carry_over`` sentences back;
+  else the first participant after it that no preposition introduces, else a person or
+  body further back in the sentence, with a nisba inside the trigger as its actor
+  ("الدعم التركي"); the others after the trigger are targets; for a visit, a country or
+  place after "إلى" is its destination (a target); for host triggers (استقبل) the guest
+  is the actor and the host the target;
+* the speaker of a statement is its actor: a statement (and an agreement) needs one; a
+  speech verb inside quoted words or after another's إن/أن is part of what someone said;
+  a statement gives way to the event its sentence reports; attacking a person
+  ("هاجم أردوغان حفتر") is done with words;
+* a noun and its verb naming one event in a row are one mention; a noun after "هامش" is
+  the setting; a sentence with a trigger but no participants continues the previous
+  event's participants when that event is at most ``carry_over`` sentences back;
 * the location is the place after a locative (في، إلى، ب…) nearest the trigger; the time
   the time expression nearest the trigger; the modality a cue right after the trigger
-  ("زيارة مرتقبة"), else the nearest cue before it, else ``historical`` when the sentence
-  dates it to a year before the article's (its publication year, else the latest year
-  it mentions) or to a past month, else ``asserted``.
+  ("زيارة مرتقبة"), else the future prefix ("سيزور"), else the nearest cue before it,
+  else ``historical`` when the sentence dates it to a year before the article's (its
+  publication year, else the latest year it mentions) or to a past month, else
+  ``asserted``.
 
 Repeats of an event merge into the first: same type, a shared participant that is an
 actor of one of them, both real (asserted, reported, historical) or both not (planned,
-hypothetical) — for a visit any shared participant will do, unless it goes to another
-country; a meeting with other named counterparts is another meeting; statements by the same speaker are one; the maritime accord and migration
-are one affair per article each.
+hypothetical). For a visit any shared participant will do, unless it goes to another
+country; a meeting with other named counterparts is another meeting; statements by the
+same speaker are one; the maritime accord and migration are one affair per article each.
 
 Every look-up is a bisection over the sentence's sorted participants and cues, bounded
 by the windows in the lexicon, so the stage stays near-linear in the article's length
@@ -104,7 +111,9 @@ def _roles_of(index: ActorIndex) -> _Roles:
     }
     demonyms = {fold_phrase(d) for a in index.actors if a.canonical in countries for d in a.demonyms}
     media = {a.canonical for a in index.actors if (a.code or "").endswith("MED")}
-    return _Roles(frozenset(countries), by_code, equipment, places, frozenset(not_agents), frozenset(demonyms), frozenset(media))
+    return _Roles(
+        frozenset(countries), by_code, equipment, places, frozenset(not_agents), frozenset(demonyms), frozenset(media)
+    )
 
 
 @dataclass(slots=True)
@@ -298,10 +307,13 @@ def _triggers(view: _View, lexicon: TriggerLexicon) -> list[tuple[int, int, Trig
                 if view.quoted(match.start):
                     continue  # a speech verb inside quoted words: what someone said, not a statement
                 said = last_speech
-                if said is not None and bisect_left(view.complementizers, said) < bisect_left(view.complementizers, match.start):
+                comps = view.complementizers
+                if said is not None and bisect_left(comps, said) < bisect_left(comps, match.start):
                     continue  # "قال X إن Y أكد …": Y's words are part of X's statement
                 last_speech = match.end
             start = match.start - len(match.clitic)
+            if not trigger.verb and word_before(view.sentence.norm, start) in words.setting:
+                continue  # "على هامش المؤتمر": the setting of what the sentence tells
             previous = last_end.get(trigger.type)
             if previous is not None and start - previous[0] < words.repeat and not (previous[1] and trigger.verb):
                 continue  # the same event named twice in a row ("زيارة … زار"); two verbs are two clauses
@@ -350,7 +362,12 @@ def _participants_by_sentence(article: EntitiesArticle, roles: _Roles) -> dict[i
         result[number] = [
             p
             for i, p in enumerate(participants)
-            if not (p.nisba and i + 1 < len(participants) and participants[i + 1].agent and 0 <= participants[i + 1].start - p.end <= 2)
+            if not (
+                p.nisba
+                and i + 1 < len(participants)
+                and participants[i + 1].agent
+                and 0 <= participants[i + 1].start - p.end <= 2
+            )
         ]
     return result
 
@@ -379,7 +396,8 @@ def _event(
     time = _time(article, number, start, view)
     original_start, original_end = span_to_original(sentence.shifts, start, end)
     if view.evidence is None:  # one copy of the sentence, shared by its events
-        view.evidence = Mention(text=article.text[sentence.start : sentence.end], start=sentence.start, end=sentence.end)
+        text = article.text[sentence.start : sentence.end]
+        view.evidence = Mention(text=text, start=sentence.start, end=sentence.end)
     return Event(
         type=trigger.type,
         cameo=trigger.cameo,
@@ -450,7 +468,9 @@ def _assign(
         if len(after) >= 2:
             first = after[0].canonical
             parties = _unique([p.canonical for p in after[:4]])
-            speaker = _verb_subject(view, start, end, trigger, words) if trigger.type in _BY_ACTOR and trigger.verb else None
+            speaker = None
+            if trigger.type in _BY_ACTOR and trigger.verb:
+                speaker = _verb_subject(view, start, end, trigger, words)
             if speaker is not None and speaker.end <= between:
                 # "قالت الوكالة إن اللقاء بين X و Y …": the speaker speaks about both parties
                 return [speaker.canonical], [name for name in parties if name != speaker.canonical]
