@@ -19,7 +19,7 @@ import orjson
 from aiohttp import web
 
 from streams.dashboard import views
-from streams.dashboard.store import Store
+from streams.dashboard.store import Store, StoreBusy
 
 STATIC = Path(__file__).parent / "static"
 #: How often the page asks whether the store changed (seconds).
@@ -72,7 +72,10 @@ class Dashboard:
             cached = self._cache.get(cache_key)
             if cached is not None:
                 return cached
-            body = await asyncio.to_thread(self._query, compute)
+            try:
+                body = await asyncio.to_thread(self._query, compute)
+            except StoreBusy as error:  # a writer held the file past the lock timeout: the page retries
+                raise web.HTTPServiceUnavailable(text=str(error)) from error
             if len(self._cache) >= _CACHE_SIZE:
                 self._cache.clear()
             self._cache[cache_key] = body
