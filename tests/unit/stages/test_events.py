@@ -279,10 +279,10 @@ def _events_seconds(analyse_entities, text: str) -> float:
 
     article = analyse_entities(text)
     best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
+    for _ in range(3):  # CPU time, best of three: other processes on the machine do not count
+        started = time.process_time()
         code_events(article)
-        best = min(best, time.perf_counter() - started)
+        best = min(best, time.process_time() - started)
     return best
 
 
@@ -307,9 +307,9 @@ def analyse_entities():
 )
 def test_events_stage_grows_near_linearly(analyse_entities, unit: str) -> None:
     """n and 4n repeats: a linear stage takes about 4 times as long, a quadratic one 16."""
-    small = _events_seconds(analyse_entities, "عنوان\n" + unit * 150)
-    large = _events_seconds(analyse_entities, "عنوان\n" + unit * 600)
-    assert large < 9 * max(small, 1e-3), (small, large)
+    small = _events_seconds(analyse_entities, "عنوان\n" + unit * 300)
+    large = _events_seconds(analyse_entities, "عنوان\n" + unit * 1200)
+    assert large < 10 * max(small, 0.01), (small, large)
 
 
 def test_a_visit_verb_s_object_is_its_destination(analyse) -> None:
