@@ -249,7 +249,7 @@ def run(
     fitted = fit(examples, lexicon, start)
     in_sample = figures(examples, [predict(example, fitted, lexicon) for example in examples])
     loo = folds is None or folds >= len(examples)
-    cross = None
+    cross, scheme, per_seed = None, "none", ""
     if loo:
         scheme = "leave-one-out"
         cross, _ = cross_validate(examples, lexicon, start, None)
@@ -263,7 +263,7 @@ def run(
             per_seed = ", ".join(f"{r.accuracy:.3f}/{r.mae:.3f}" for r in runs)
     fitted = fitted.model_copy(update={"fit": fit_record(in_sample, cross, scheme, seed)})
     report = format_report(in_sample, cross, fitted, scheme, before)
-    if cross is not None and not loo and len(seeds) > 1:
+    if per_seed:
         report += f"\nper seed (accuracy/MAE): {per_seed}"
         fitted.fit["cross_validated"]["per_seed"] = per_seed
     if write:
