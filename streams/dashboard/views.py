@@ -104,10 +104,15 @@ def summary(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     }
 
 
+def _bucket(connection: duckdb.DuckDBPyConnection) -> str:
+    """Points per day, or per week when the store spans more than 120 days (keeps charts and answers small)."""
+    span = connection.execute("SELECT max(day) - min(day) FROM current_articles").fetchone()[0]
+    return "week" if span is not None and span > 120 else "day"
+
+
 def stance_series(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Mean stance toward the Haftar camp per outlet and day (week over long spans), with counts."""
-    span = connection.execute("SELECT max(day) - min(day) FROM current_articles").fetchone()[0]
-    bucket = "week" if span is not None and span > 120 else "day"
+    bucket = _bucket(connection)
     rows = connection.execute(
         f"""WITH ranked AS (
                 SELECT outlet, count(*) AS total FROM current_articles GROUP BY outlet
@@ -138,9 +143,10 @@ def stance_series(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 def events(connection: duckdb.DuckDBPyConnection, where: EventFilter | None = None, *, rows: int = 200) -> dict[str, Any]:
     """Timeline points (events per day and type, over every match), the newest ``rows`` events, filter options."""
     clause, params = (where or EventFilter()).sql()
+    bucket = _bucket(connection)
     points = connection.execute(
-        f"""SELECT coalesce(p.date, a.day) AS d, e.type, count(*),
-                   list(array_to_string(e.actors, ', ') || ' → ' || array_to_string(e.targets, ', '))[1:4]
+        f"""SELECT CAST(date_trunc('{bucket}', coalesce(p.date, a.day)) AS DATE) AS d, e.type, count(*),
+                   list(array_to_string(e.actors, ', ') || ' → ' || array_to_string(e.targets, ', '))[1:3]
             {_CURRENT_EVENTS} {clause}
             GROUP BY d, e.type HAVING d IS NOT NULL ORDER BY e.type, d""",
         params,
@@ -160,6 +166,7 @@ def events(connection: duckdb.DuckDBPyConnection, where: EventFilter | None = No
     ).fetchall()
     types = connection.execute(f"SELECT DISTINCT e.type {_CURRENT_EVENTS} ORDER BY 1").fetchall()
     return {
+        "bucket": bucket,
         "points": [{"date": _iso(day), "type": kind, "n": count, "sample": sample} for day, kind, count, sample in points],
         "events": [{key: _iso(value) for key, value in zip(keys, row, strict=True)} for row in newest],
         "matched": sum(point[2] for point in points),

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from models import Source
-from streams.dashboard.store import outlet_of
+from streams.dashboard.store import Store, outlet_of
 
 from .conftest import Running, marsad
 
@@ -112,3 +112,27 @@ def test_page_updates_when_a_new_article_reaches_the_store(page: Any, dashboard:
     )
     assert page.locator("#articles-table tr[data-article]").count() == before + 1
     page.screenshot(path=str(artifacts / "dashboard-updated.png"), full_page=True)
+
+
+def test_static_report_draws_the_views_offline_and_filters_in_the_page(
+    browser: Any, dashboard: Running, artifacts: Path
+) -> None:
+    out = dashboard.workdir / "report.html"
+    marsad("report", "--html", str(out), "--store", str(dashboard.store))
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(out.as_uri())
+    page.wait_for_function("document.body.dataset.article !== undefined", timeout=30_000)
+    outlets = {outlet_of(Source(**record["source"])) for record in dashboard.records}
+    assert outlets <= {trace["name"] for trace in _traces(page, "stance-chart")}
+    everything = page.locator("#timeline-table tr[data-article]").count()
+    gnu = Store(dashboard.store).query("SELECT count(*) FROM events WHERE list_contains(camps, 'gnu')")[0][0]
+    page.select_option("#f-camp", "gnu")
+    page.wait_for_function(f"document.querySelectorAll('#timeline-table tr[data-article]').length === {gnu}", timeout=10_000)
+    assert 0 < gnu < everything
+    assert page.locator("#article-text").get_attribute("dir") == "rtl"
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    page.screenshot(path=str(artifacts / "static-report.png"), full_page=True)
+    context.close()

@@ -168,7 +168,7 @@
     });
     Plotly.react($("timeline-chart"), traces, {
       margin: { l: 190, r: 10, t: 10, b: 40 }, showlegend: false, hovermode: "closest",
-      xaxis: dateAxis(points.map((p) => p.date)), yaxis: { type: "category", automargin: true },
+      xaxis: dateAxis(points.map((p) => p.date), { title: { text: timeline.bucket === "week" && timeline.points ? "events per week" : "events per day" } }), yaxis: { type: "category", automargin: true },
       annotations: traces.length ? [] : [{ text: "no events match", showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5 }],
     }, PLOT_CONFIG);
     $("timeline-count").textContent = `${timeline.matched} event(s) match` + (timeline.matched > timeline.events.length ? `; the newest ${timeline.events.length} are listed` : "");
