@@ -35,7 +35,8 @@ Repeats of an event merge into the first: same type, a shared participant that i
 actor of one of them, both real (asserted, reported, historical) or both not (planned,
 hypothetical). For a visit any shared participant will do, unless it goes to another
 country; a meeting with other named counterparts is another meeting; statements by the
-same speaker are one; the maritime accord and migration are one affair per article each.
+same speaker are one; the maritime accord, migration and reconstruction are one affair
+per article each.
 
 Every look-up is a bisection over the sentence's sorted participants and cues, bounded
 by the windows in the lexicon, so the stage stays near-linear in the article's length
@@ -631,9 +632,10 @@ def _modality(
     return Modality.ASSERTED
 
 
-#: Types an article almost always discusses as one affair (the maritime accord, migration): their
+#: Types an article almost always discusses as one affair (the maritime accord, migration,
+#: reconstruction): their
 #: mentions merge whatever their participants and modality.
-_ONE_AFFAIR = frozenset({EventType.MARITIME_BOUNDARY, EventType.MIGRATION})
+_ONE_AFFAIR = frozenset({EventType.MARITIME_BOUNDARY, EventType.MIGRATION, EventType.ECONOMIC_RECONSTRUCTION})
 #: Types whose repeats are told apart by their actor alone (one statement per speaker).
 _BY_ACTOR = frozenset({EventType.STATEMENT})
 #: Types an article mostly tells as few affairs: any shared participant makes a repeat.
