@@ -633,8 +633,7 @@ def _modality(
 
 
 #: Types an article almost always discusses as one affair (the maritime accord, migration,
-#: reconstruction): their
-#: mentions merge whatever their participants and modality.
+#: reconstruction): their mentions merge whatever their participants and modality.
 _ONE_AFFAIR = frozenset({EventType.MARITIME_BOUNDARY, EventType.MIGRATION, EventType.ECONOMIC_RECONSTRUCTION})
 #: Types whose repeats are told apart by their actor alone (one statement per speaker).
 _BY_ACTOR = frozenset({EventType.STATEMENT})
