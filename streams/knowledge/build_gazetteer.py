@@ -50,6 +50,11 @@ def nisba_forms(stem: str) -> list[str]:
     return forms
 
 
+def indefinite_nisba_forms(stem: str) -> list[str]:
+    """The indefinite singular nisba ("وفد تركي"، "سفينة تركية"), one-word stems only."""
+    return [] if " " in stem else [stem, stem + "ة"]
+
+
 def nisba_stem(name: str) -> str | None:
     """The nisba stem of a one-word country name by the regular rule, or None."""
     if " " in name or "-" in name:
@@ -171,7 +176,7 @@ def build(sources: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         stems = sources["nisba"].get(iso)
         if stems is None:
             stems = [s for s in (nisba_stem(n) for n in names[:1]) if s]
-        demonyms = [form for stem in stems for form in nisba_forms(stem)]
+        demonyms = [form for stem in stems for form in nisba_forms(stem) + indefinite_nisba_forms(stem)]
         demonyms += sources["broken_plurals"].get(iso, [])
         demonyms = [d for d in demonyms if fold_phrase(d) not in excluded_nisba]
         canonical = sources["canonical"].get(iso, ascii_name(info["name"]))
