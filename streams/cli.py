@@ -259,12 +259,15 @@ def evaluate(paths: tuple[Path, ...], gold: Path, as_json: bool, verbose: bool) 
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--repeats", type=int, default=5, show_default=True, help="k-fold repeated with seeds seed..seed+repeats-1, pooled")
 @click.option("--write", is_flag=True, help="write the fit to streams/knowledge/stance_calibration.yaml")
-def calibrate_stance(paths: tuple[Path, ...], gold: Path, folds: int, seed: int, repeats: int, write: bool) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="list every article: gold, in-sample and out-of-fold label and score")
+def calibrate_stance(
+    paths: tuple[Path, ...], gold: Path, folds: int, seed: int, repeats: int, write: bool, verbose: bool
+) -> None:
     """Fit the stance family factors, headline and relay factors and neutral band; report CV figures."""
     from streams.stance_calibration import run
 
     try:
-        click.echo(run(list(paths), gold, folds=None if folds < 0 else folds, seed=seed, write=write, repeats=repeats))
+        click.echo(run(list(paths), gold, folds=None if folds < 0 else folds, seed=seed, write=write, repeats=repeats, verbose=verbose))
     except ValueError as error:
         raise click.ClickException(str(error)) from error
 

@@ -231,7 +231,13 @@ def pooled(results: Sequence[Figures]) -> Figures:
 
 
 def run(
-    paths: list[Path], gold_dir: Path, folds: int | None = 10, seed: int = 0, write: bool = False, repeats: int = 5
+    paths: list[Path],
+    gold_dir: Path,
+    folds: int | None = 10,
+    seed: int = 0,
+    write: bool = False,
+    repeats: int = 5,
+    verbose: bool = False,
 ) -> str:
     """The ``calibrate-stance`` command: fit, cross-validate, report, optionally write.
 
@@ -252,10 +258,12 @@ def run(
     cross, scheme, per_seed = None, "none", ""
     if loo:
         scheme = "leave-one-out"
-        cross, _ = cross_validate(examples, lexicon, start, None)
+        cross, first = cross_validate(examples, lexicon, start, None)
     elif folds:
         seeds = list(range(seed, seed + max(1, repeats)))
-        runs = [cross_validate(examples, lexicon, start, folds, s)[0] for s in seeds]
+        outcomes = [cross_validate(examples, lexicon, start, folds, s) for s in seeds]
+        runs = [result for result, _ in outcomes]
+        first = outcomes[0][1]
         cross = pooled(runs)
         scheme = f"stratified {folds}-fold, seed {seed}"
         if len(seeds) > 1:
@@ -265,6 +273,14 @@ def run(
     report = format_report(in_sample, cross, fitted, scheme, before)
     if per_seed:
         report += f"\nper seed (accuracy/MAE): {per_seed}"
+    if verbose:
+        report += "\n\narticle        gold               in-sample          out of fold" + (" (first seed)" if per_seed else "")
+        for i, example in enumerate(examples):
+            label, score = predict(example, fitted, lexicon)
+            line = f"{example.name:<14} {example.label:<10} {example.score:+.2f}   {label:<10} {score:+.2f}"
+            if cross is not None:
+                line += f"   {first[i][0]:<10} {first[i][1]:+.2f}" + ("   *" if first[i][0] != example.label else "")
+            report += "\n" + line
         fitted.fit["cross_validated"]["per_seed"] = per_seed
     if write:
         target = Path(__file__).parent / "knowledge" / "stance_calibration.yaml"

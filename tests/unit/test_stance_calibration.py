@@ -111,6 +111,8 @@ def test_command_fits_and_reports_on_articles_of_our_own(tmp_path: Path) -> None
     assert "cross-validated (stratified 2-fold, seed 0)" in report
     repeated = run([tmp_path], tmp_path, folds=2, seed=0, write=False, repeats=3)
     assert "seeds 0-2 pooled" in repeated
+    listed = run([tmp_path], tmp_path, folds=2, repeats=1, verbose=True)
+    assert all(f"{name}.txt" in listed for name in texts)
     fit_only = run([tmp_path], tmp_path, folds=0)
     assert "in-sample" in fit_only and "cross-validated" not in fit_only
     assert "confusion, cross-validated" in report
