@@ -65,6 +65,8 @@ class _TypeSpec(BaseModel):
     suppresses: list[EventType] = Field(default_factory=list)
     #: A host trigger whose host is a person also codes this type (a reception is a meeting).
     host_also: EventType | None = None
+    #: Named only by nouns in a sentence with a speech verb, it is what was talked about.
+    yields_to_speech: bool = False
     verbs: list[_VerbSpec] = Field(default_factory=list)
     triggers: list[_TriggerSpec | str] = Field(default_factory=list)
 
@@ -215,6 +217,7 @@ class TriggerLexicon:
     historical_cues: frozenset[str] = field(default_factory=frozenset)
     codes: dict[EventType, TypeCodes] = field(default_factory=dict)
     host_also: dict[EventType, EventType] = field(default_factory=dict)
+    yields_to_speech: frozenset[EventType] = frozenset()
     roles: RoleWords | None = None
 
     @classmethod
@@ -224,6 +227,7 @@ class TriggerLexicon:
         suppresses: dict[EventType, frozenset[EventType]] = {}
         codes: dict[EventType, TypeCodes] = {}
         host_also: dict[EventType, EventType] = {}
+        yielding: set[EventType] = set()
 
         def add(
             event_type: EventType, spec: _TypeSpec, trigger: _TriggerSpec | _VerbSpec, text: str, verb: bool
@@ -259,6 +263,8 @@ class TriggerLexicon:
             codes[event_type] = TypeCodes(spec.cameo, spec.plover.event, spec.plover.mode, tuple(spec.plover.context))
             if spec.host_also:
                 host_also[event_type] = spec.host_also
+            if spec.yields_to_speech:
+                yielding.add(event_type)
             for verb_spec in spec.verbs:
                 verbs, nouns = verb_phrases(verb_spec)
                 for text in verbs:
@@ -313,6 +319,7 @@ class TriggerLexicon:
             locatives=frozenset(fold_phrase(word) for word in data["locatives"]),
             codes=codes,
             host_also=host_also,
+            yields_to_speech=frozenset(yielding),
             roles=roles,
         )
 

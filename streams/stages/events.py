@@ -322,7 +322,15 @@ def _triggers(view: _View, lexicon: TriggerLexicon) -> list[tuple[int, int, Trig
             last_end[trigger.type] = (match.end, trigger.verb)
     types = {trigger.type for _, _, trigger in found}
     suppressed = {weaker for kind in types for weaker in lexicon.suppresses.get(kind, ())}
-    return [item for item in found if item[2].type not in suppressed]
+    # "رفض عقد أي اتفاقية": a deal named only in what someone says is the statement's topic
+    speech = any(t.type in _BY_ACTOR and t.verb for _, _, t in found)
+    verbs = {t.type for _, _, t in found if t.verb}
+    return [
+        item
+        for item in found
+        if item[2].type not in suppressed
+        and not (speech and item[2].type in lexicon.yields_to_speech and item[2].type not in verbs)
+    ]
 
 
 def _participants_by_sentence(article: EntitiesArticle, roles: _Roles) -> dict[int, list[_Participant]]:
