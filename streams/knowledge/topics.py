@@ -66,7 +66,7 @@ class TopicLexicon:
         return cls(topics=topics, cues=PhraseMatcher(cues), names=names)
 
     def topic(self, sentences: Iterable[str]) -> int | None:
-        """The index of the topic with most cues in the article (ties: none)."""
+        """The index of the topic with most cues in the article (a tie or no cue: none)."""
         counts = [0] * len(self.topics)
         for text in sentences:
             for match in self.cues.find(text):
