@@ -29,7 +29,7 @@ import orjson
 import models
 from models import EnrichedArticle, PloverEvent
 
-#: Bump when the tables change shape; an older file is migrated by dropping derived tables.
+#: Bump when the tables change shape; a file of another layout is rebuilt empty.
 STORE_SCHEMA = 2
 #: Records per write transaction in :func:`load_records`.
 BATCH = 500
@@ -448,7 +448,7 @@ def _ensure_schema(connection: duckdb.DuckDBPyConnection) -> None:
     found = connection.execute("SELECT schema FROM meta").fetchone()
     if found is not None and found[0] == STORE_SCHEMA:
         return
-    if found is not None:  # an older layout: the records are kept in ``record``, but start clean
+    if found is not None:  # an older layout: rebuilt empty (refill it: marsad store load, or replay the topics)
         for table in _TABLES:
             connection.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
         connection.execute("DELETE FROM meta")

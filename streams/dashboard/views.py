@@ -29,11 +29,24 @@ INTERACTIONS = (
 )
 CAMPS = ("haftar", "gnu", "turkey", "russia")
 
-_CURRENT_EVENTS = """
-    FROM events e
-    JOIN current_articles a ON a.id = e.article_id AND a.pipeline_version = e.pipeline_version
-    LEFT JOIN plover p ON p.id = e.article_id || '-' || CAST(e.idx AS VARCHAR) AND p.pipeline_version = e.pipeline_version
-"""
+_CURRENT_EVENTS = " FROM cur_events e "
+
+
+def _prepare(connection: duckdb.DuckDBPyConnection) -> None:
+    """The newest version of every article and its events, once per connection (temporary tables).
+
+    A read-only connection never sees a write while it is open (the writer cannot open the
+    file meanwhile), so the tables stay true for the connection's life: one request.
+    """
+    connection.execute("CREATE TEMP TABLE IF NOT EXISTS cur_articles AS SELECT * FROM main.current_articles")
+    connection.execute(
+        """CREATE TEMP TABLE IF NOT EXISTS cur_events AS
+           SELECT e.*, coalesce(p.date, a.day) AS d, a.outlet
+           FROM main.events e
+           JOIN cur_articles a ON a.id = e.article_id AND a.pipeline_version = e.pipeline_version
+           LEFT JOIN main.plover p
+             ON p.id = e.article_id || '-' || CAST(e.idx AS VARCHAR) AND p.pipeline_version = e.pipeline_version"""
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +86,10 @@ class EventFilter:
             clauses.append("e.type = ?")
             params.append(self.type)
         if self.since:
-            clauses.append("coalesce(p.date, a.day) >= ?")
+            clauses.append("e.d >= ?")
             params.append(self.since)
         if self.until:
-            clauses.append("coalesce(p.date, a.day) <= ?")
+            clauses.append("e.d <= ?")
             params.append(self.until)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
@@ -87,8 +100,9 @@ def _iso(value: Any) -> Any:
 
 def summary(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Counts for the header, and the store's revision (bumped by every write)."""
+    _prepare(connection)
     articles, outlets, first, last = connection.execute(
-        "SELECT count(*), count(DISTINCT outlet), min(day), max(day) FROM current_articles"
+        "SELECT count(*), count(DISTINCT outlet), min(day), max(day) FROM cur_articles"
     ).fetchone()
     events = connection.execute(f"SELECT count(*) {_CURRENT_EVENTS}").fetchone()[0]
     stories = connection.execute("SELECT count(*) FROM current_stories").fetchone()[0]
@@ -106,21 +120,22 @@ def summary(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 def _bucket(connection: duckdb.DuckDBPyConnection) -> str:
     """Points per day, or per week when the store spans more than 120 days (keeps charts and answers small)."""
-    span = connection.execute("SELECT max(day) - min(day) FROM current_articles").fetchone()[0]
+    span = connection.execute("SELECT max(day) - min(day) FROM cur_articles").fetchone()[0]
     return "week" if span is not None and span > 120 else "day"
 
 
 def stance_series(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Mean stance toward the Haftar camp per outlet and day (week over long spans), with counts."""
+    _prepare(connection)
     bucket = _bucket(connection)
     rows = connection.execute(
         f"""WITH ranked AS (
-                SELECT outlet, count(*) AS total FROM current_articles GROUP BY outlet
+                SELECT outlet, count(*) AS total FROM cur_articles GROUP BY outlet
                 ORDER BY total DESC, outlet LIMIT {MAX_OUTLETS})
             SELECT a.outlet, r.total, CAST(date_trunc('{bucket}', a.day) AS DATE) AS d, avg(a.stance_score), count(*),
                    count(*) FILTER (WHERE a.stance_label = 'supportive'),
                    count(*) FILTER (WHERE a.stance_label = 'critical')
-            FROM current_articles a JOIN ranked r USING (outlet)
+            FROM cur_articles a JOIN ranked r USING (outlet)
             WHERE a.day IS NOT NULL
             GROUP BY a.outlet, r.total, d ORDER BY r.total DESC, a.outlet, d"""
     ).fetchall()
@@ -132,7 +147,7 @@ def stance_series(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         line["n"].append(count)
         line["supportive"].append(supportive)
         line["critical"].append(critical)
-    total_outlets = connection.execute("SELECT count(DISTINCT outlet) FROM current_articles").fetchone()[0]
+    total_outlets = connection.execute("SELECT count(DISTINCT outlet) FROM cur_articles").fetchone()[0]
     return {
         "bucket": bucket,
         "outlets": [{"outlet": name, **values} for name, values in series.items()],
@@ -142,20 +157,21 @@ def stance_series(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 def events(connection: duckdb.DuckDBPyConnection, where: EventFilter | None = None, *, rows: int = 200) -> dict[str, Any]:
     """Timeline points (events per day and type, over every match), the newest ``rows`` events, filter options."""
+    _prepare(connection)
     clause, params = (where or EventFilter()).sql()
     bucket = _bucket(connection)
     points = connection.execute(
-        f"""SELECT CAST(date_trunc('{bucket}', coalesce(p.date, a.day)) AS DATE) AS d, e.type, count(*),
+        f"""SELECT CAST(date_trunc('{bucket}', e.d) AS DATE) AS period, e.type, count(*),
                    list(array_to_string(e.actors, ', ') || ' → ' || array_to_string(e.targets, ', '))[1:3]
             {_CURRENT_EVENTS} {clause}
-            GROUP BY d, e.type HAVING d IS NOT NULL ORDER BY e.type, d""",
+            GROUP BY period, e.type HAVING period IS NOT NULL ORDER BY e.type, period""",
         params,
     ).fetchall()
     newest = connection.execute(
-        f"""SELECT e.article_id, e.idx, coalesce(p.date, a.day) AS d, e.type, e.actors, e.targets, e.camps,
-                   e.location, e.modality, left(e.evidence, 240), a.outlet
+        f"""SELECT e.article_id, e.idx, e.d, e.type, e.actors, e.targets, e.camps,
+                   e.location, e.modality, left(e.evidence, 240), e.outlet
             {_CURRENT_EVENTS} {clause}
-            ORDER BY d DESC NULLS LAST, e.article_id, e.idx LIMIT {int(rows)}""",
+            ORDER BY e.d DESC NULLS LAST, e.article_id, e.idx LIMIT {int(rows)}""",
         params,
     ).fetchall()
     keys = ("article_id", "idx", "date", "type", "actors", "targets", "camps", "location", "modality", "evidence", "outlet")
@@ -178,6 +194,7 @@ def events(connection: duckdb.DuckDBPyConnection, where: EventFilter | None = No
 
 def network(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Who met, signed or fought with whom: nodes sized by mentions, coloured by camp."""
+    _prepare(connection)
     interactions = ", ".join(f"'{kind}'" for kind in INTERACTIONS)
     edges = connection.execute(  # unnest in the select list: far faster in DuckDB than lateral unnest
         f"""WITH ev AS (SELECT e.actors, e.targets, e.type {_CURRENT_EVENTS} WHERE e.type IN ({interactions})),
@@ -194,7 +211,7 @@ def network(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     names = {name for pair in weights for name in pair}
     mentions = connection.execute(
         """SELECT n.canonical, sum(n.mentions) AS m, mode(n.camp) AS camp, mode(n.type) AS type, count(*) AS articles
-           FROM entities n JOIN current_articles a ON a.id = n.article_id AND a.pipeline_version = n.pipeline_version
+           FROM entities n JOIN cur_articles a ON a.id = n.article_id AND a.pipeline_version = n.pipeline_version
            GROUP BY n.canonical"""
     ).fetchall()
     known = {name: (m, camp, kind, count) for name, m, camp, kind, count in mentions if name in names}
@@ -271,6 +288,7 @@ def spring_layout(names: list[str], links: list[tuple[str, str, int]], iteration
 
 def stories(connection: duckdb.DuckDBPyConnection, limit: int = 100) -> dict[str, Any]:
     """Stories newest first, with their number of sources and articles."""
+    _prepare(connection)
     rows = connection.execute(
         f"""SELECT id, type, participants, location, num_articles, num_sources, first_seen, last_seen, record
             FROM current_stories ORDER BY last_seen DESC NULLS LAST, stored_at DESC LIMIT {int(limit)}"""
@@ -300,11 +318,12 @@ def stories(connection: duckdb.DuckDBPyConnection, limit: int = 100) -> dict[str
 
 def articles(connection: duckdb.DuckDBPyConnection, limit: int = 60) -> dict[str, Any]:
     """The newest articles, for the list the article view is opened from."""
+    _prepare(connection)
     rows = connection.execute(
         f"""WITH newest AS (
                 SELECT id, pipeline_version, title, outlet, day, stance_label, stance_score, n_events,
                        coalesce(published_at, processed_at) AS t, stored_at
-                FROM current_articles ORDER BY t DESC, stored_at DESC, id LIMIT {int(limit)})
+                FROM cur_articles ORDER BY t DESC, stored_at DESC, id LIMIT {int(limit)})
             SELECT n.id, coalesce(n.title, left(json_extract_string(a.record, '$.text'), 90)), n.outlet, n.day,
                    n.stance_label, n.stance_score, n.n_events
             FROM newest n JOIN articles a USING (id, pipeline_version)
@@ -316,8 +335,9 @@ def articles(connection: duckdb.DuckDBPyConnection, limit: int = 60) -> dict[str
 
 def article(connection: duckdb.DuckDBPyConnection, article_id: str) -> dict[str, Any] | None:
     """One article's original text with its mentions, event evidence and stance cues as nested spans."""
+    _prepare(connection)
     row = connection.execute(
-        """SELECT a.record, c.outlet, c.day FROM current_articles c JOIN articles a USING (id, pipeline_version)
+        """SELECT a.record, c.outlet, c.day FROM cur_articles c JOIN articles a USING (id, pipeline_version)
            WHERE c.id = ?""",
         [article_id],
     ).fetchone()
