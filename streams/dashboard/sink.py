@@ -5,8 +5,8 @@ The agent subscribes to ``marsad.articles.enriched``, ``marsad.events.plover`` a
 raw JSON bytes) to :meth:`StoreSink.handle`. The upsert runs in a thread so the event
 loop keeps heart-beating; because rows are keyed by id and pipeline version, a batch
 redelivered after a crash (before its offsets were committed) rewrites the same rows.
-Records the store cannot read come back in ``UpsertCounts.skipped`` for the agent to
-dead-letter.
+Records the store cannot read come back in ``UpsertCounts.skipped`` (the reason) and
+``UpsertCounts.rejected`` (their positions in the batch) for the agent to dead-letter.
 """
 
 from __future__ import annotations

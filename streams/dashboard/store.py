@@ -116,13 +116,16 @@ class UpsertCounts:
     articles: int = 0
     plover: int = 0
     stories: int = 0
+    #: Why each unreadable record was skipped, and (same order) its position in the batch.
     skipped: list[str] = field(default_factory=list)
+    rejected: list[int] = field(default_factory=list)
 
     def add(self, other: UpsertCounts) -> None:
         self.articles += other.articles
         self.plover += other.plover
         self.stories += other.stories
         self.skipped += other.skipped
+        self.rejected += other.rejected
 
 
 def default_store_path(settings: Any) -> Path:
@@ -182,11 +185,12 @@ class Store:
         others: dict[str, dict[tuple[str, str], dict[str, Any]]] = {"plover": {}, "stories": {}}
         counts = UpsertCounts()
         stored_at = _utc_text(datetime.now(UTC))
-        for record in records:
+        for position, record in enumerate(records):
             try:
                 kind, data = classify(record)
             except ValueError as error:
                 counts.skipped.append(str(error))
+                counts.rejected.append(position)
                 continue
             try:
                 if kind == "article":
@@ -199,6 +203,7 @@ class Store:
                     setattr(counts, table, getattr(counts, table) + 1)
             except (KeyError, TypeError, ValueError) as error:
                 counts.skipped.append(f"{kind} record: {type(error).__name__}: {error}")
+                counts.rejected.append(position)
         rows: dict[str, list[dict[str, Any]]] = {name: [] for name in _TABLES}
         for parts in articles.values():  # a batch that repeats an article keeps its last copy
             for table, table_rows in parts.items():

@@ -20,5 +20,6 @@ async def test_sink_upserts_batches_and_a_redelivered_batch_changes_nothing(stor
 
 
 async def test_sink_reports_records_it_cannot_read(store: Store) -> None:
-    counts = await StoreSink(store).handle([b"\xff\xfe", article("a1")])
+    counts = await StoreSink(store).handle([article("a1"), b"\xff\xfe"])
     assert counts.articles == 1 and len(counts.skipped) == 1
+    assert counts.rejected == [1]  # the position the agent dead-letters
