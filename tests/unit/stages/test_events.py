@@ -355,3 +355,14 @@ def test_attacking_a_person_is_done_with_words(analyse) -> None:
 def test_attacking_forces_is_a_clash(analyse) -> None:
     article = analyse("هاجمت قوات حكومة الوفاق مواقع الجيش الوطني الليبي قرب سرت.", published_at=PUBLISHED)
     assert _one(article, EventType.ARMED_CLASH).plover.event == "ASSAULT"
+
+
+def test_a_deal_only_talked_about_is_the_statement_s_topic(analyse) -> None:
+    article = analyse("أكد عقيلة صالح رفضه أي اتفاقية تعقدها حكومة الوحدة الوطنية مع تركيا.", published_at=PUBLISHED)
+    assert _events(article, EventType.AGREEMENT) == []
+    assert _one(article, EventType.STATEMENT).actors == ["Aguila Saleh Issa"]
+
+
+def test_a_deal_signed_in_a_reported_sentence_is_still_an_agreement(analyse) -> None:
+    article = analyse("قال مصدر إن صندوق التنمية وإعادة الإعمار وقع اتفاقية مع شركة تركية.", published_at=PUBLISHED)
+    assert _one(article, EventType.AGREEMENT).actors == ["Development and Reconstruction Fund of Libya"]
