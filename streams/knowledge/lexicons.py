@@ -361,6 +361,7 @@ class _StanceSpec(BaseModel):
     indirect_factor: float = Field(ge=0, le=1)
     scare_quote_weight: float = Field(ge=-1, le=0)
     scare_quote_max_words: int = Field(ge=1)
+    scare_quote_min_weight: float = Field(ge=0)
     sides: _SidesSpec
     naming: list[_CueSpec]
     hostile_naming: list[_CueSpec]
@@ -412,6 +413,7 @@ class StanceLexicon:
     indirect_factor: float
     scare_quote_weight: float
     scare_quote_max_words: int
+    scare_quote_min_weight: float
     camp_camps: frozenset[str]
     ally_camps: frozenset[str]
     rival_camps: frozenset[str]
@@ -473,6 +475,7 @@ class StanceLexicon:
             indirect_factor=spec.indirect_factor,
             scare_quote_weight=spec.scare_quote_weight,
             scare_quote_max_words=spec.scare_quote_max_words,
+            scare_quote_min_weight=spec.scare_quote_min_weight,
             camp_camps=frozenset(spec.sides.camp),
             ally_camps=frozenset(spec.sides.allies),
             rival_camps=frozenset(spec.sides.rivals),

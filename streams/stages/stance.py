@@ -151,7 +151,9 @@ def find_cues(article: EventsArticle, lexicon: StanceLexicon | None = None) -> l
         for match in matches:
             for cue in match.values:
                 span = next(((s, e) for s, e in scare if s <= match.start < e), None)
-                if span is not None and (cue.kind == "camp" or (cue.kind == "naming" and cue.weight > 0)):
+                if span is not None and (
+                    cue.kind == "camp" or (cue.kind == "naming" and cue.weight >= lexicon.scare_quote_min_weight)
+                ):
                     if span in scared:
                         break
                     scared.add(span)
@@ -284,7 +286,10 @@ def _is_scare_quote(norm: str, span: tuple[int, int], matches: list, lexicon: St
         return False
     return any(
         start <= match.start < end
-        and any((cue.kind == "naming" and cue.weight > 0) or cue.kind == "camp" for cue in match.values)
+        and any(
+            (cue.kind == "naming" and cue.weight >= lexicon.scare_quote_min_weight) or cue.kind == "camp"
+            for cue in match.values
+        )
         for match in matches
     )
 
