@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from models import EntitiesArticle, Entity, Mention, NormalisedArticle
 from streams.backends import Backends
-from streams.knowledge import Actor, AliasKind, load_knowledge
+from streams.knowledge import Actor, ActorIndex, AliasKind, load_knowledge
 from streams.knowledge.actors import Alias
 from streams.knowledge.entity_words import EntityWords
 from streams.knowledge.voice import Voice
@@ -95,6 +95,9 @@ def find_entities(article: NormalisedArticle) -> list[Entity]:
                 # inside a longer name or role: only names that stand on their own
                 aliases = tuple(a for a in aliases if a.kind not in _CONTEXT_BOUND)
                 if not aliases:
+                    # a role inside a longer role ("رئيس المجلس الرئاسي" in "رئيس المجلس الرئاسي
+                    # لحكومة الوفاق") may still hold a name ("المجلس الرئاسي")
+                    hits += _names_inside(index, sentence.norm, match.start, match.end, number)
                     continue
             hits.append(_Hit(match.start, match.end, number, aliases, match.clitic, match.nested))
     voice = knowledge.voice.voice(sentence.norm for sentence in article.sentences)
@@ -117,6 +120,21 @@ def find_entities(article: NormalisedArticle) -> list[Entity]:
     entities += _unlinked(article, Spans(covered), people, words.latin_stop)
     entities.sort(key=lambda entity: entity.mentions[0].start)
     return entities
+
+
+def _names_inside(index: ActorIndex, norm: str, start: int, end: int, sentence: int) -> list[_Hit]:
+    """Nested names that stand on their own inside the span of a context-bound phrase.
+
+    The span is a matched phrase, so the work is bounded by the longest alias.
+    """
+    found: list[_Hit] = []
+    for match in index.matcher.find(norm[start:end], nested=True):
+        if (match.start, match.end) == (0, end - start):
+            continue
+        aliases = tuple(a for a in match.values if a.kind not in _CONTEXT_BOUND)
+        if aliases:
+            found.append(_Hit(start + match.start, start + match.end, sentence, aliases, match.clitic, True))
+    return found
 
 
 def _people(article: NormalisedArticle, hits: list[_Hit], words: EntityWords) -> list[PersonName]:
