@@ -302,3 +302,11 @@ def test_indirect_speech_across_a_long_attribution(analyse, knowledge: Knowledge
     cue = next(c for c in find_cues(article) if c.text == "ميليشيات حفتر")
     assert cue.speech == "indirect"
     assert cue.weight == pytest.approx(_cue_weight(knowledge, "ميليشيات حفتر") * knowledge.stance.indirect_factor)
+
+
+def test_the_lnas_plain_name_in_quotation_marks_is_house_style(analyse) -> None:
+    """Agency copy quotes the LNA's name as a matter of style; that is not distancing."""
+    article = analyse(
+        "وقال قائد \"الجيش الوطني الليبي\" في بنغازي إن قواته ستشارك في تدريبات مشتركة خلال الشهر المقبل."
+    )
+    assert [cue for cue in article.stance.evidence if cue.cue == "distancing"] == []
