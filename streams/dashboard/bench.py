@@ -9,6 +9,7 @@ answer, cold (right after a write, so nothing is cached) and warm.
 from __future__ import annotations
 
 import argparse
+import os
 import asyncio
 import random
 import statistics
@@ -85,11 +86,12 @@ class _Server:
         assert self._loop is not None
         self._loop.call_soon_threadsafe(self._loop.stop)
 
-    def get(self, path: str) -> tuple[float, int]:
-        started = time.perf_counter()
+    def get(self, path: str) -> tuple[float, float, int]:
+        """Wall-clock ms, CPU ms of this process (server and client: independent of other load), bytes."""
+        started, cpu = time.perf_counter(), time.process_time()
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=60) as response:
             size = len(response.read())
-        return (time.perf_counter() - started) * 1000, size
+        return (time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000, size
 
 
 def run(count: int, repeats: int = 5, base: list[Path] | None = None) -> dict[str, Any]:
@@ -113,21 +115,24 @@ def run(count: int, repeats: int = 5, base: list[Path] | None = None) -> dict[st
         with _Server(store) as server:
             server.get("/api/page")  # first connection, imports
             for name, path in paths.items():
-                cold, warm, size = [], [], 0
-                for repeat in range(repeats):
+                cold, cold_cpu, warm, size = [], [], [], 0
+                for _ in range(repeats):
                     began = time.perf_counter()
                     store.upsert([extra[len(upserts) % len(extra)]])  # a new article lands: caches are stale
                     upserts.append((time.perf_counter() - began) * 1000)
-                    took, size = server.get(path)
+                    took, cpu, size = server.get(path)
                     cold.append(took)
+                    cold_cpu.append(cpu)
                     warm.append(server.get(path)[0])
-                    del repeat
                 figures["requests"][name] = {
                     "cold_ms": round(statistics.median(cold), 1),
+                    "cold_cpu_ms": round(statistics.median(cold_cpu), 1),
                     "warm_ms": round(statistics.median(warm), 1),
                     "bytes": size,
                 }
         figures["upsert_one_ms"] = round(statistics.median(upserts), 1)
+        figures["load_average"] = round(os.getloadavg()[0], 1)
+        figures["cpus"] = os.cpu_count()
         return figures
 
 
@@ -140,9 +145,10 @@ def main() -> None:
     figures = run(args.articles, args.repeats, args.base)
     print(f"store: {figures['articles']} synthetic articles loaded in {figures['load_s']} s; "
           f"upsert of one article {figures['upsert_one_ms']} ms (median)")
-    print(f"{'request':<26}{'cold ms':>10}{'warm ms':>10}{'bytes':>12}   (median of {args.repeats}; cold = first after a write)")
+    print(f"machine: {figures['cpus']} CPUs, load average {figures['load_average']} at the end (other load inflates wall times)")
+    print(f"{'request':<26}{'cold ms':>10}{'cold CPU ms':>13}{'warm ms':>10}{'bytes':>12}   (median of {args.repeats}; cold = first after a write)")
     for name, values in figures["requests"].items():
-        print(f"{name:<26}{values['cold_ms']:>10}{values['warm_ms']:>10}{values['bytes']:>12}")
+        print(f"{name:<26}{values['cold_ms']:>10}{values['cold_cpu_ms']:>13}{values['warm_ms']:>10}{values['bytes']:>12}")
 
 
 if __name__ == "__main__":

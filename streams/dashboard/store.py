@@ -194,7 +194,8 @@ class Store:
                 continue
             try:
                 if kind == "article":
-                    articles[(data.id, data.pipeline_version)] = _article_rows(data, stored_at)
+                    raw = record if isinstance(record, str) else bytes(record).decode() if isinstance(record, bytes | bytearray | memoryview) else None
+                    articles[(data.id, data.pipeline_version)] = _article_rows(data, stored_at, raw)
                     counts.articles += 1
                 else:
                     row = _plover_row(data, stored_at) if kind == "plover" else _story_row(data, stored_at)
@@ -321,8 +322,8 @@ def _time_text(value: Any) -> str | None:
         return None
 
 
-def _article_rows(article: EnrichedArticle, stored_at: str) -> dict[str, list[dict[str, Any]]]:
-    """The article's row and its entity and event rows."""
+def _article_rows(article: EnrichedArticle, stored_at: str, raw: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The article's row and its entity and event rows; ``raw`` is the JSON as received, when it was."""
     version = article.pipeline_version
     when = article.published_at or article.processed_at
     rows: dict[str, list[dict[str, Any]]] = {"articles": [], "entities": [], "events": []}
@@ -342,7 +343,7 @@ def _article_rows(article: EnrichedArticle, stored_at: str) -> dict[str, list[di
             "n_entities": len(article.entities),
             "n_events": len(article.events),
             "n_cues": len(article.stance.evidence),
-            "record": article.to_json().decode(),
+            "record": raw.strip() if raw is not None else article.to_json().decode(),
             "stored_at": stored_at,
         }
     )

@@ -335,9 +335,8 @@ def articles(connection: duckdb.DuckDBPyConnection, limit: int = 60) -> dict[str
 
 def article(connection: duckdb.DuckDBPyConnection, article_id: str) -> dict[str, Any] | None:
     """One article's original text with its mentions, event evidence and stance cues as nested spans."""
-    _prepare(connection)
-    row = connection.execute(
-        """SELECT a.record, c.outlet, c.day FROM cur_articles c JOIN articles a USING (id, pipeline_version)
+    row = connection.execute(  # one article: the view, not the per-request tables
+        """SELECT a.record, c.outlet, c.day FROM current_articles c JOIN articles a USING (id, pipeline_version)
            WHERE c.id = ?""",
         [article_id],
     ).fetchone()
