@@ -207,6 +207,8 @@ def _view(sentence: Sentence, participants: list[_Participant], lexicon: Trigger
         before = word_before(norm, p.start)
         attached = _attached_clitic(norm, p.start)
         p.destination = before in roles.destination
+        if before in roles.outlets or norm[p.start : p.end].split(" ", 1)[0] in roles.outlets:
+            p.media = True  # "قالت صحيفة …", "وكالة …": an outlet the report cites
         p.prepositional = before in roles.prepositions or attached in roles.attached_prepositions
         if p.place or p.country:
             if attached.endswith("ب") or before in lexicon.locatives:
@@ -426,10 +428,12 @@ def _unique(names: list[str]) -> list[str]:
 
 
 def _can_act(p: _Participant, trigger: Trigger) -> bool:
-    """Places and nisba adjectives never act; outlets only speak."""
-    if p.place or p.nisba:
-        return False
-    return not p.media or trigger.type == EventType.STATEMENT
+    """Places, nisba adjectives and the outlets a report cites ("قالت صحيفة …") never act."""
+    return not (p.place or p.nisba or p.media)
+
+
+#: The subject of a verb is an outlet the report cites: no actor, and no one else stands in.
+_CITED = _Participant("", -1, -1, place=False, country=False, agent=False, media=True)
 
 
 def _verb_subject(
@@ -452,6 +456,8 @@ def _verb_subject(
             continue  # a country further on is an object or part of a title, not the subject
         if _can_act(p, trigger):
             return p
+        if p.media:
+            return _CITED  # "قالت صحيفة …": the outlet is the subject, and it reports
     for p in view.before(start, 3):
         if start - p.end > words.subject_before:
             break
@@ -480,6 +486,7 @@ def _assign(
             speaker = None
             if trigger.type in _BY_ACTOR and trigger.verb:
                 speaker = _verb_subject(view, start, end, trigger, words)
+                speaker = None if speaker is _CITED else speaker
             if speaker is not None and speaker.end <= between:
                 # "قالت الوكالة إن اللقاء بين X و Y …": the speaker speaks about both parties
                 return [speaker.canonical], [name for name in parties if name != speaker.canonical]
@@ -501,6 +508,8 @@ def _assign(
     if trigger.verb:
         subject = _verb_subject(view, start, end, trigger, words, destinations)
         rest = [p for p in after if p is not subject]
+        if subject is _CITED:
+            return [], [] if trigger.type in _BY_ACTOR else _unique([p.canonical for p in rest[:4]])
     inside = [p for p in view.after(start, 3) if p.start < end and p.country]
     if inside and not trigger.verb:
         subject, rest = inside[0], after  # "الدعم التركي": the nisba in the trigger names whose support

@@ -366,3 +366,9 @@ def test_a_deal_only_talked_about_is_the_statement_s_topic(analyse) -> None:
 def test_a_deal_signed_in_a_reported_sentence_is_still_an_agreement(analyse) -> None:
     article = analyse("قال مصدر إن صندوق التنمية وإعادة الإعمار وقع اتفاقية مع شركة تركية.", published_at=PUBLISHED)
     assert _one(article, EventType.AGREEMENT).actors == ["Development and Reconstruction Fund of Libya"]
+
+
+def test_an_outlet_the_report_cites_makes_no_statement(analyse) -> None:
+    article = analyse("وقالت وكالة الأناضول إن خليفة حفتر يرفض الحوار مع حكومة الوحدة الوطنية.", published_at=PUBLISHED)
+    for event in article.events:
+        assert "Anadolu Agency" not in event.actors, event
