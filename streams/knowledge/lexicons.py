@@ -85,7 +85,6 @@ class _RolesSpec(BaseModel):
     future: list[str]
     imperfect: list[str]
     setting: list[str]
-    outlets: list[str]
 
 
 class _WindowsSpec(BaseModel):
@@ -194,7 +193,6 @@ class RoleWords:
     future: frozenset[str]
     imperfect: frozenset[str]
     setting: frozenset[str]
-    outlets: frozenset[str]
     subject_before: int
     subject_after: int
     adjacent: int
@@ -302,7 +300,6 @@ class TriggerLexicon:
             future=folded(role_spec.future),
             imperfect=folded(role_spec.imperfect),
             setting=folded(role_spec.setting),
-            outlets=folded(role_spec.outlets),
             subject_before=windows.subject_before,
             subject_after=windows.subject_after,
             adjacent=windows.adjacent,
@@ -372,6 +369,7 @@ class _StanceSpec(BaseModel):
     distancing: list[_CueSpec]
     framing: list[_CueSpec]
     quote_openers: list[str]
+    speech_complements: list[str]
     accusation_verbs: list[str]
     camp_markers: list[str]
     rival_markers: list[str]
@@ -426,6 +424,8 @@ class StanceLexicon:
     quote_opener_re: re.Pattern[str]
     #: An accusation verb ("اتهمت") the same way: what follows is the accuser's charge.
     accusation_re: re.Pattern[str]
+    #: What opens the reported clause after a speech verb: a complementizer ("إن") or ":".
+    complement_re: re.Pattern[str]
 
     @property
     def squash(self) -> float:
@@ -486,6 +486,11 @@ class StanceLexicon:
             quote_openers=frozenset(fold_phrase(word) for word in spec.quote_openers),
             quote_opener_re=_word_re(spec.quote_openers),
             accusation_re=_word_re(spec.accusation_verbs),
+            complement_re=re.compile(
+                r"(?<!\w)(?:"
+                + "|".join(sorted((re.escape(fold_phrase(w)) for w in spec.speech_complements), key=len, reverse=True))
+                + r")(?!\w)|:"
+            ),
         )
 
 

@@ -24,9 +24,8 @@ are separate so that the calibration can re-score cues under new parameters chea
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from models import EnrichedArticle, EventsArticle, Stance, StanceCue
@@ -36,7 +35,6 @@ from streams.knowledge.lexicons import Cue, StanceCalibration, StanceLexicon
 from streams.stages.mentions import placed_mentions
 from streams.text.matchform import span_to_original
 
-_SPEECH_COMPLEMENT = re.compile(r"\b(?:ان|بان|انه|بانه|انها|بانها)\b|:")
 #: The naming families report as cue kind "naming".
 #: What a matched phrase says about the side it names: markers, and the naming families.
 _MARKS = {"camp": "camp", "rival": "rival", "naming": "camp", "hostile_naming": "camp", "rival_naming": "rival"}
@@ -182,11 +180,6 @@ def find_cues(article: EventsArticle, lexicon: StanceLexicon | None = None) -> l
     return cues
 
 
-def without_headline(cues: list[CountedCue]) -> list[CountedCue]:
-    """The cues as if no sentence were a headline (for tests and diagnostics)."""
-    return [replace(cue, headline=False) for cue in cues]
-
-
 def _weight(cue: Cue, start: int, end: int, sides: list[_Side], lexicon: StanceLexicon) -> float:
     kind, weight = cue.kind, cue.weight
     if kind in ("naming", "hostile_naming", "rival_naming"):
@@ -299,7 +292,7 @@ def _indirect_span(norm: str, lexicon: StanceLexicon) -> list[tuple[int, int]]:
     spans = []
     opener = lexicon.quote_opener_re.search(norm)
     if opener:
-        complement = _SPEECH_COMPLEMENT.search(norm, opener.end(), opener.end() + lexicon.speech_window)
+        complement = lexicon.complement_re.search(norm, opener.end(), opener.end() + lexicon.speech_window)
         if complement:
             spans.append((complement.end(), len(norm)))
     accusation = lexicon.accusation_re.search(norm)  # "اتهمت X بـ …": the charge is the accuser's
