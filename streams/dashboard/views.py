@@ -41,7 +41,8 @@ def _prepare(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("CREATE TEMP TABLE IF NOT EXISTS cur_articles AS SELECT * FROM main.current_articles")
     connection.execute(
         """CREATE TEMP TABLE IF NOT EXISTS cur_events AS
-           SELECT e.*, coalesce(p.date, a.day) AS d, a.outlet
+           SELECT e.article_id, e.pipeline_version, e.idx, e.type, e.actors, e.targets, e.camps, e.location,
+                  e.modality, coalesce(p.date, a.day) AS d, a.outlet
            FROM main.events e
            JOIN cur_articles a ON a.id = e.article_id AND a.pipeline_version = e.pipeline_version
            LEFT JOIN main.plover p
@@ -168,10 +169,15 @@ def events(connection: duckdb.DuckDBPyConnection, where: EventFilter | None = No
         params,
     ).fetchall()
     newest = connection.execute(
-        f"""SELECT e.article_id, e.idx, e.d, e.type, e.actors, e.targets, e.camps,
-                   e.location, e.modality, left(e.evidence, 240), e.outlet
-            {_CURRENT_EVENTS} {clause}
-            ORDER BY e.d DESC NULLS LAST, e.article_id, e.idx LIMIT {int(rows)}""",
+        f"""WITH newest AS (
+                SELECT e.article_id, e.pipeline_version, e.idx, e.d, e.type, e.actors, e.targets, e.camps,
+                       e.location, e.modality, e.outlet
+                {_CURRENT_EVENTS} {clause}
+                ORDER BY e.d DESC NULLS LAST, e.article_id, e.idx LIMIT {int(rows)})
+            SELECT n.article_id, n.idx, n.d, n.type, n.actors, n.targets, n.camps, n.location, n.modality,
+                   left(x.evidence, 240), n.outlet
+            FROM newest n JOIN main.events x USING (article_id, pipeline_version, idx)
+            ORDER BY n.d DESC NULLS LAST, n.article_id, n.idx""",
         params,
     ).fetchall()
     keys = ("article_id", "idx", "date", "type", "actors", "targets", "camps", "location", "modality", "evidence", "outlet")
@@ -335,9 +341,9 @@ def articles(connection: duckdb.DuckDBPyConnection, limit: int = 60) -> dict[str
 
 def article(connection: duckdb.DuckDBPyConnection, article_id: str) -> dict[str, Any] | None:
     """One article's original text with its mentions, event evidence and stance cues as nested spans."""
-    row = connection.execute(  # one article: the view, not the per-request tables
-        """SELECT a.record, c.outlet, c.day FROM current_articles c JOIN articles a USING (id, pipeline_version)
-           WHERE c.id = ?""",
+    row = connection.execute(  # the newest version of one article (the same order as current_articles)
+        """SELECT record, outlet, day FROM articles WHERE id = ?
+           ORDER BY processed_at DESC, stored_at DESC, pipeline_version DESC LIMIT 1""",
         [article_id],
     ).fetchone()
     if row is None:
