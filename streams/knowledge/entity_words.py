@@ -14,6 +14,7 @@ from streams.text.matchform import fold_phrase
 class _EntityWordsSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kinship: list[str]
+    father_words: list[str]
     locatives: list[str]
     locative_clitics: list[str]
     titles: list[str]
@@ -42,6 +43,8 @@ class EntityWords:
     """Folded word sets, plus the title pattern the unlinked-name finder scans with."""
 
     kinship: frozenset[str]
+    #: "His father" words, as a pattern that also takes the proclitics و ف ل.
+    father_re: re.Pattern[str]
     locatives: frozenset[str]
     locative_clitics: frozenset[str]
     titles: frozenset[str]
@@ -65,6 +68,7 @@ class EntityWords:
         descriptions = _folded(spec.descriptions)
         return cls(
             kinship=_folded(spec.kinship),
+            father_re=re.compile(r"(?<!\w)(?:[وف]?ل?)(" + "|".join(map(re.escape, sorted(_folded(spec.father_words)))) + r")(?!\w)"),
             locatives=_folded(spec.locatives),
             locative_clitics=_folded(spec.locative_clitics),
             titles=titles,

@@ -116,10 +116,43 @@ def find_entities(article: NormalisedArticle) -> list[Entity]:
             covered.append((start, end))  # an unresolved given name may begin someone else's name
         if hit.actor is not None:
             mentions.setdefault(hit.actor, []).append(Mention(text=article.text[start:end], start=start, end=end))
+    for actor, mention in _fathers(article, hits, index.actors, words):
+        mentions.setdefault(actor, []).append(mention)
+        mentions[actor].sort(key=lambda m: m.start)
     entities = [_entity(index.actors[actor], found) for actor, found in mentions.items()]
     entities += _unlinked(article, Spans(covered), people, words.latin_stop)
     entities.sort(key=lambda entity: entity.mentions[0].start)
     return entities
+
+
+def _fathers(
+    article: NormalisedArticle, hits: list[_Hit], actors: list[Actor], words: EntityWords
+) -> list[tuple[int, Mention]]:
+    """"عينه والده": "his father" after a son of a known family is the family's head.
+
+    One walk over the sentences and the (ordered) hits: linear.
+    """
+    heads = {fold_phrase(short): index for index, actor in enumerate(actors) if actor.prefer for short in actor.short}
+    found: list[tuple[int, Mention]] = []
+    position = 0
+    last_person: tuple[int, int] | None = None  # (sentence, actor)
+    for number, sentence in enumerate(article.sentences):
+        for match in words.father_re.finditer(sentence.norm):
+            while position < len(hits) and (hits[position].sentence, hits[position].start) < (number, match.start()):
+                hit = hits[position]
+                if hit.actor is not None and actors[hit.actor].type == "PER":
+                    last_person = (hit.sentence, hit.actor)
+                position += 1
+            if last_person is None or number - last_person[0] > 1:
+                continue
+            son = actors[last_person[1]]
+            head = next((heads[fold_phrase(short)] for short in son.short if fold_phrase(short) in heads), None)
+            if head is None or head == last_person[1]:
+                continue
+            start, end = span_to_original(sentence.shifts, match.start(1), match.end(1))
+            start, end = sentence.start + start, sentence.start + end
+            found.append((head, Mention(text=article.text[start:end], start=start, end=end)))
+    return found
 
 
 def _names_inside(index: ActorIndex, norm: str, start: int, end: int, sentence: int) -> list[_Hit]:

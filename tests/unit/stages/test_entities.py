@@ -325,3 +325,17 @@ def test_handles_short_links_and_dates_in_latin_script_are_not_names(analyse) ->
     unlinked = {e.canonical for e in article.entities if not e.linked}
     assert not unlinked & {"TurkishEmbassyLibya", "Kyd919UGgb", "April 10"}
     assert any(name.startswith("EFES") for name in {e.canonical for e in article.entities})
+
+
+def test_his_father_after_a_haftar_son_is_the_field_marshal(analyse) -> None:
+    article = analyse("تخرج صدام حفتر من الكلية الحربية، ثم عينه والده قائدا لإحدى الوحدات في بنغازي.")
+    assert _canonical_at(article, "والده") == "Khalifa Haftar"
+    article = analyse("قال الوزير عمر الفلاني إن والده كان ضابطا في الجيش قبل عقود.")
+    assert _canonical_at(article, "والده") is None
+
+
+def test_east_aligned_hostile_name_of_the_tripoli_government(analyse) -> None:
+    article = analyse(
+        "أكدت القيادة العامة أن الجيش الوطني الليبي سيواصل تقدمه. واتهمت حكومة الميليشيات بجلب المرتزقة."
+    )
+    assert _canonical_at(article, "حكومة الميليشيات") == "Government of National Accord"
