@@ -96,6 +96,7 @@ def test_article_view_shows_arabic_right_to_left_with_mentions_at_their_offsets(
     assert weight is not None and abs(float(weight.replace("−", "-")) - first["weight"]) < 0.006
     assert page.locator("#article-cues li").count() == len(record["stance"]["evidence"])
     assert page.locator("#article-text .hl-evidence").count() >= 1
+    page.add_style_tag(content=".bar { position: static; }")  # the sticky header would cover the card
     page.locator("#article-card").screenshot(path=str(artifacts / "article-view.png"))
 
 
