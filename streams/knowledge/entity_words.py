@@ -15,6 +15,8 @@ class _EntityWordsSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kinship: list[str]
     father_words: list[str]
+    forces_words: list[str]
+    forces_of: dict[str, str]
     locatives: list[str]
     locative_clitics: list[str]
     titles: list[str]
@@ -34,6 +36,11 @@ def _folded(words: list[str]) -> frozenset[str]:
     return frozenset(folded for folded in map(fold_phrase, words) if folded)
 
 
+def _with_proclitics(words: list[str]) -> re.Pattern[str]:
+    """Whole words, also after و/ف and ل; group 1 is the word without them."""
+    return re.compile(r"(?<!\w)(?:[وف]?ل?)(" + "|".join(map(re.escape, sorted(_folded(words)))) + r")(?!\w)")
+
+
 def _whole_words(phrases: frozenset[str]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, phrases), key=len, reverse=True)) + r")(?!\w)")
 
@@ -45,6 +52,9 @@ class EntityWords:
     kinship: frozenset[str]
     #: "His father" words, as a pattern that also takes the proclitics و ف ل.
     father_re: re.Pattern[str]
+    #: "His forces" words (with proclitics), and the group a family's forces are.
+    forces_re: re.Pattern[str]
+    forces_of: dict[str, str]
     locatives: frozenset[str]
     locative_clitics: frozenset[str]
     titles: frozenset[str]
@@ -68,7 +78,9 @@ class EntityWords:
         descriptions = _folded(spec.descriptions)
         return cls(
             kinship=_folded(spec.kinship),
-            father_re=re.compile(r"(?<!\w)(?:[وف]?ل?)(" + "|".join(map(re.escape, sorted(_folded(spec.father_words)))) + r")(?!\w)"),
+            forces_re=_with_proclitics(spec.forces_words),
+            forces_of={fold_phrase(family): canonical for family, canonical in spec.forces_of.items()},
+            father_re=_with_proclitics(spec.father_words),
             locatives=_folded(spec.locatives),
             locative_clitics=_folded(spec.locative_clitics),
             titles=titles,

@@ -116,7 +116,7 @@ def find_entities(article: NormalisedArticle) -> list[Entity]:
             covered.append((start, end))  # an unresolved given name may begin someone else's name
         if hit.actor is not None:
             mentions.setdefault(hit.actor, []).append(Mention(text=article.text[start:end], start=start, end=end))
-    for actor, mention in _fathers(article, hits, index.actors, words):
+    for actor, mention in _relatives(article, hits, index, words):
         mentions.setdefault(actor, []).append(mention)
         mentions[actor].sort(key=lambda m: m.start)
     entities = [_entity(index.actors[actor], found) for actor, found in mentions.items()]
@@ -125,19 +125,39 @@ def find_entities(article: NormalisedArticle) -> list[Entity]:
     return entities
 
 
-def _fathers(
-    article: NormalisedArticle, hits: list[_Hit], actors: list[Actor], words: EntityWords
+def _relatives(
+    article: NormalisedArticle, hits: list[_Hit], index: ActorIndex, words: EntityWords
 ) -> list[tuple[int, Mention]]:
-    """"عينه والده": "his father" after a son of a known family is the family's head.
+    """Words about the person named just before: "his father" and "his forces".
 
-    One walk over the sentences and the (ordered) hits: linear.
+    "عينه والده" after a son of a known family is the family's head; "قواته" after a
+    member of a family commanding an armed group is that group.
     """
-    heads = {fold_phrase(short): index for index, actor in enumerate(actors) if actor.prefer for short in actor.short}
+    actors = index.actors
+    heads = {fold_phrase(short): i for i, actor in enumerate(actors) if actor.prefer for short in actor.short}
+    groups = {family: index.by_canonical[canonical] for family, canonical in words.forces_of.items() if canonical in index.by_canonical}
+    found = _after_person(article, hits, actors, words.father_re, heads, skip_self=True)
+    found += _after_person(article, hits, actors, words.forces_re, groups, skip_self=False)
+    return found
+
+
+def _after_person(
+    article: NormalisedArticle,
+    hits: list[_Hit],
+    actors: list[Actor],
+    pattern: re.Pattern[str],
+    by_family: dict[str, int],
+    *,
+    skip_self: bool,
+) -> list[tuple[int, Mention]]:
+    """Each word of ``pattern`` after a person of a family in ``by_family`` (same or the
+    previous sentence) is that family's actor. One walk over sentences and hits: linear."""
     found: list[tuple[int, Mention]] = []
     position = 0
     last_person: tuple[int, int] | None = None  # (sentence, actor)
+    heads = by_family
     for number, sentence in enumerate(article.sentences):
-        for match in words.father_re.finditer(sentence.norm):
+        for match in pattern.finditer(sentence.norm):
             while position < len(hits) and (hits[position].sentence, hits[position].start) < (number, match.start()):
                 hit = hits[position]
                 if hit.actor is not None and actors[hit.actor].type == "PER":
@@ -145,9 +165,9 @@ def _fathers(
                 position += 1
             if last_person is None or number - last_person[0] > 1:
                 continue
-            son = actors[last_person[1]]
-            head = next((heads[fold_phrase(short)] for short in son.short if fold_phrase(short) in heads), None)
-            if head is None or head == last_person[1]:
+            person = actors[last_person[1]]
+            head = next((heads[fold_phrase(short)] for short in person.short if fold_phrase(short) in heads), None)
+            if head is None or (skip_self and head == last_person[1]):
                 continue
             start, end = span_to_original(sentence.shifts, match.start(1), match.end(1))
             start, end = sentence.start + start, sentence.start + end

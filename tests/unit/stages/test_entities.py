@@ -339,3 +339,10 @@ def test_east_aligned_hostile_name_of_the_tripoli_government(analyse) -> None:
         "أكدت القيادة العامة أن الجيش الوطني الليبي سيواصل تقدمه. واتهمت حكومة الميليشيات بجلب المرتزقة."
     )
     assert _canonical_at(article, "حكومة الميليشيات") == "Government of National Accord"
+
+
+def test_his_forces_after_haftar_are_the_lna(analyse) -> None:
+    article = analyse("أعلن خليفة حفتر بدء الهجوم، وأمر قواته بالتحرك نحو الجنوب فجر الخميس.")
+    assert _canonical_at(article, "قواته") == "Libyan National Army"
+    article = analyse("أعلن الرئيس التركي رجب طيب أردوغان أن قواته ستبقى في مواقعها.")
+    assert _canonical_at(article, "قواته") is None
