@@ -30,7 +30,7 @@ import models
 from models import EnrichedArticle, PloverEvent
 
 #: Bump when the tables change shape; a file of another layout is rebuilt empty.
-STORE_SCHEMA = 2
+STORE_SCHEMA = 3
 #: Records per write transaction in :func:`load_records`.
 BATCH = 500
 
@@ -42,6 +42,7 @@ _TABLES: dict[str, dict[str, str]] = {
         "url": "VARCHAR",
         "file": "VARCHAR",
         "title": "VARCHAR",
+        "heading": "VARCHAR",
         "published_at": "TIMESTAMP",
         "processed_at": "TIMESTAMP",
         "day": "DATE",
@@ -335,6 +336,7 @@ def _article_rows(article: EnrichedArticle, stored_at: str, raw: str | None = No
             "url": article.source.url,
             "file": article.source.file,
             "title": article.title,
+            "heading": article.title or article.text.strip().split("\n", 1)[0][:90],
             "published_at": _utc_text(article.published_at),
             "processed_at": _utc_text(article.processed_at),
             "day": _utc_text(when)[:10] if when else None,

@@ -326,14 +326,8 @@ def articles(connection: duckdb.DuckDBPyConnection, limit: int = 60) -> dict[str
     """The newest articles, for the list the article view is opened from."""
     _prepare(connection)
     rows = connection.execute(
-        f"""WITH newest AS (
-                SELECT id, pipeline_version, title, outlet, day, stance_label, stance_score, n_events,
-                       coalesce(published_at, processed_at) AS t, stored_at
-                FROM cur_articles ORDER BY t DESC, stored_at DESC, id LIMIT {int(limit)})
-            SELECT n.id, coalesce(n.title, left(json_extract_string(a.record, '$.text'), 90)), n.outlet, n.day,
-                   n.stance_label, n.stance_score, n.n_events
-            FROM newest n JOIN articles a USING (id, pipeline_version)
-            ORDER BY n.t DESC, n.stored_at DESC, n.id"""
+        f"""SELECT id, heading, outlet, day, stance_label, stance_score, n_events FROM cur_articles
+            ORDER BY coalesce(published_at, processed_at) DESC, stored_at DESC, id LIMIT {int(limit)}"""
     ).fetchall()
     keys = ("id", "title", "outlet", "day", "label", "score", "events")
     return {"articles": [{key: _iso(value) for key, value in zip(keys, row, strict=True)} for row in rows]}
