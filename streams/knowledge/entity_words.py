@@ -30,6 +30,7 @@ class _PersonNamesSpec(BaseModel):
     given: list[str]
     ambiguous_given: list[str]
     compound_markers: list[str]
+    surname_suffixes: list[str]
 
 
 def _folded(words: list[str]) -> frozenset[str]:
@@ -65,6 +66,7 @@ class EntityWords:
     given: frozenset[str]
     ambiguous_given: frozenset[str]
     compound_markers: frozenset[str]
+    surname_suffixes: tuple[str, ...]
     #: Latin-script words that are no names (share buttons, months), case-folded.
     latin_stop: frozenset[str]
     #: Any title as a whole word.
@@ -89,6 +91,7 @@ class EntityWords:
             given=_folded(names.given),
             ambiguous_given=_folded(names.ambiguous_given),
             compound_markers=_folded(names.compound_markers),
+            surname_suffixes=tuple(sorted(_folded(names.surname_suffixes))),
             latin_stop=frozenset(word.casefold() for word in spec.latin_stop),
             title_re=_whole_words(titles),
         )

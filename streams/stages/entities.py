@@ -287,6 +287,7 @@ class _Resolver:
         self.name_ends = {(name.sentence, name.end) for name in people}
         self.voice = voice
         self.text = "\n".join(sentence.norm for sentence in article.sentences)  # folded, for cue checks
+        self._contained: dict[str, bool] = {}
         self.hits = hits
         self.actors = actors
         self.words = words
@@ -308,11 +309,11 @@ class _Resolver:
             names = [alias for alias in hit.aliases if alias.kind == AliasKind.NAME]
             if kinds == {AliasKind.VOICED}:
                 alias = hit.aliases[0]
-                holds = not alias.requires or any(phrase in self.text for phrase in alias.requires)
+                holds = not alias.requires or any(self._contains(phrase) for phrase in alias.requires)
                 hit.actor = alias.voiced[_VOICE_SLOT[self.voice]] if alias.voiced and holds else None
             elif kinds == {AliasKind.TOPICAL}:
                 alias = hit.aliases[0]
-                holds = self.topic is not None and all(phrase in self.text for phrase in alias.requires)
+                holds = self.topic is not None and all(self._contains(phrase) for phrase in alias.requires)
                 hit.actor = alias.voiced[self.topic] if alias.voiced and holds else None  # type: ignore[index]
             elif kinds == {AliasKind.CONTEXTUAL}:
                 hit.actor = hit.aliases[0].actor if self._place_expected(position) else None
@@ -394,6 +395,13 @@ class _Resolver:
         if word.startswith("ال") and word.endswith(("ي", "يه")):
             return word_before(norm, norm.rfind(word, 0, before)) in self.words.locatives
         return False
+
+    def _contains(self, phrase: str) -> bool:
+        """Whether the article's folded text contains ``phrase`` (each phrase looked up once)."""
+        found = self._contained.get(phrase)
+        if found is None:
+            found = self._contained[phrase] = phrase in self.text
+        return found
 
     def _beside_a_found_name(self, hit: _Hit) -> bool:
         """A name the knowledge base lacks stands right after the role, or right before it."""

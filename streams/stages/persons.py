@@ -123,7 +123,7 @@ class _Sentence:
             if token in words.given or token in words.ambiguous_given:
                 taken.append(position)
                 strong = open_slot = True
-            elif _surname_like(token):
+            elif _surname_like(token, words):
                 taken.append(position)
                 strong, open_slot = True, False
             elif free == 0 and strong and open_slot:
@@ -136,10 +136,10 @@ class _Sentence:
         return taken if len(taken) >= 2 and strong else []
 
 
-def _surname_like(token: str) -> bool:
+def _surname_like(token: str, words: EntityWords) -> bool:
     """A nisba family name ("العرجاني"; not the feminine -ية of common nouns such as
-    "الاتفاقية") or a Turkish patronymic ("بيراكتار أوغلو")."""
-    return (token.startswith("ال") and token.endswith("ي") and len(token) > 4) or token.endswith("اوغلو")
+    "الاتفاقية") or a name with a surname ending ("بيراكتار أوغلو")."""
+    return (token.startswith("ال") and token.endswith("ي") and len(token) > 4) or token.endswith(words.surname_suffixes)
 
 
 def find_person_names(

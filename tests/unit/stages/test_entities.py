@@ -170,7 +170,7 @@ def test_seed_mentions_map_back(analyse, seed_paths) -> None:
 _FAMILY_PHRASE = "التقى صدام حفتر وخالد حفتر بحضور نجله بلقاسم، وقال حفتر إن نجلي حفتر صدام وخالد بخير"
 
 
-def _traced_lines(article_text: str) -> int:
+def _traced_lines(article_text: str, marker: str = "حفتر") -> int:
     """Python lines executed by the entities stage and mention placement on one article.
 
     A deterministic measure of work: unlike wall-clock time it does not depend on the load
@@ -207,7 +207,7 @@ def _traced_lines(article_text: str) -> int:
         placed = sum(1 for _ in placed_mentions(enriched))
     finally:
         sys.settrace(None)
-    assert placed >= article_text.count("حفتر")  # the repeated names were all found
+    assert placed >= article_text.count(marker)  # the repeated names were all found
     return count
 
 
@@ -220,6 +220,19 @@ def test_work_grows_near_linearly_with_repeated_family_names(separator: str) -> 
     """
     small = _traced_lines((_FAMILY_PHRASE + separator) * 300)
     large = _traced_lines((_FAMILY_PHRASE + separator) * 1200)
+    assert large < 6 * small, (small, large)
+
+
+_CONTEXT_PHRASE = (
+    "قال البرلمان إن مجلس النواب يرفض تحركات ميليشيات طرابلس، بعد لقاء المحلل كنان أوزدمير في مدن بنغازي والبيضاء"
+)
+
+
+@pytest.mark.parametrize("separator", [". ", "، "], ids=["many-sentences", "one-huge-sentence"])
+def test_work_grows_near_linearly_with_repeated_context_bound_names(separator: str) -> None:
+    """Names read from the article's context (voice, place, person patterns) stay linear too."""
+    small = _traced_lines((_CONTEXT_PHRASE + separator) * 300, marker="بنغازي")
+    large = _traced_lines((_CONTEXT_PHRASE + separator) * 1200, marker="بنغازي")
     assert large < 6 * small, (small, large)
 
 
