@@ -100,6 +100,7 @@ class _WindowsSpec(BaseModel):
     repeat: int = Field(ge=0)
     destination: int = Field(ge=0)
     dateline: int = Field(ge=0)
+    genitive: int = Field(ge=0)
     carry_over: int = Field(ge=0)
     merge_lookback: int = Field(ge=1)
 
@@ -203,6 +204,7 @@ class RoleWords:
     repeat: int
     destination_window: int
     dateline: int
+    genitive: int
     carry_over: int
     merge_lookback: int
 
@@ -311,6 +313,7 @@ class TriggerLexicon:
             repeat=windows.repeat,
             destination_window=windows.destination,
             dateline=windows.dateline,
+            genitive=windows.genitive,
             carry_over=windows.carry_over,
             merge_lookback=windows.merge_lookback,
         )

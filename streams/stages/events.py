@@ -511,8 +511,22 @@ def _assign(
         if subject is _CITED:
             return [], [] if trigger.type in _BY_ACTOR else _unique([p.canonical for p in rest[:4]])
     inside = [p for p in view.after(start, 3) if p.start < end and p.country]
+    genitive = next(iter(view.after(end, 1)), None) if not trigger.verb else None
+    if genitive is not None:
+        # right after the noun, or after a few words with ل ("زيارات متتالية لصدام حفتر")
+        marked = _attached_clitic(view.sentence.norm, genitive.start) in ("ل", "لل")
+        gap = genitive.start - end
+        if not (
+            genitive.agent
+            and _can_act(genitive, trigger)
+            and ((gap <= words.adjacent + 2 and not genitive.prepositional) or (marked and gap <= words.genitive))
+        ):
+            genitive = None
     if inside and not trigger.verb:
         subject, rest = inside[0], after  # "الدعم التركي": the nisba in the trigger names whose support
+    elif genitive is not None:
+        # "زيارة صدام حفتر إلى أنقرة", "زيارات لصدام حفتر": the noun's genitive is its actor
+        subject, rest = genitive, [p for p in after if p is not genitive]
     elif subject is None and not trigger.verb:
         before = [p for p in view.before(start, 6) if not p.place and start - p.end <= words.subject_before]
         before = [p for p in before if _can_act(p, trigger)]

@@ -372,3 +372,13 @@ def test_an_outlet_the_report_cites_makes_no_statement(analyse) -> None:
     article = analyse("وقالت وكالة الأناضول إن خليفة حفتر يرفض الحوار مع حكومة الوحدة الوطنية.", published_at=PUBLISHED)
     for event in article.events:
         assert "Anadolu Agency" not in event.actors, event
+
+
+def test_a_noun_s_genitive_is_its_actor(analyse) -> None:
+    article = analyse(
+        "وجاءت الخطوة بعد لقاء خليفة حفتر بمسؤولين أتراك، وبعد زيارات متكررة لصدام حفتر إلى أنقرة.",
+        published_at=PUBLISHED,
+    )
+    visit = _one(article, EventType.VISIT)
+    assert visit.actors == ["Saddam Haftar"]
+    assert "Turkey" in visit.targets
