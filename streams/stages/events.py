@@ -11,7 +11,8 @@ such as "التركي" never acts, outlets only speak):
   "التقى حفتر … غولر", "قال الرئيس …") unless a preposition introduces what follows
   ("اجتمع مع …") or إن/أن starts what was said; a country is a subject only right next to
   the verb; a visit verb's object is its destination ("زار أنقرة");
-* for other triggers (nouns) the actor is the person or body nearest before the trigger,
+* for other triggers (nouns) the actor is the noun's genitive ("زيارة صدام حفتر", or its
+  ل-marked agent a few words on), else the person or body nearest before the trigger,
   else the first participant after it that no preposition introduces, else a person or
   body further back in the sentence, with a nisba inside the trigger as its actor
   ("الدعم التركي"); the others after the trigger are targets; for a visit, a country or
