@@ -1,20 +1,28 @@
 """Stage 2: find the actors an article names, link them to the knowledge base.
 
-Matching runs on each sentence's matching form with the knowledge base's phrase matcher;
-ambiguous forms are resolved against the article as a whole:
+Matching runs on each sentence's matching form with the knowledge base's phrase matcher
+(curated actors plus the generated gazetteer); ambiguous forms are resolved against the
+article as a whole:
 
 * a role phrase followed by a name is part of that name's mention; alone, it is the
-  role's current holder ("وزير الدفاع التركي" → Yasar Guler);
-* a capital after a locative (في، إلى، ب…) is the city, otherwise the country it stands
-  for ("أنقرة تسعى" → Turkey);
+  role's current holder ("وزير الدفاع التركي" → Yasar Guler), unless a name the knowledge
+  base lacks stands next to it ("وزير الخارجية الأميركي مايك بومبيو");
+* a capital after a locative (في، إلى، ب…, also past a nisba) is the city, otherwise the
+  country it stands for ("أنقرة تسعى" → Turkey); a place name that is also a common word
+  ("البيضاء") is a place only there or in a list of places;
 * a family name shared by several actors ("حفتر") is the one of them named in full
   nearest before it, else the first named after it, else the one marked ``prefer``; after
   a kinship word ("نجل حفتر") it is the family's ``prefer`` actor (the father);
-* a given name ("صدام") links only to an actor named in full in the article, or right
-  after a kinship phrase of its family ("نجلي حفتر صدام وخالد").
+* a given name ("صدام") links to an actor named in the article, or next to a kinship word
+  of its family ("نجليه خالد وصدام"، "صدام نجل حفتر"); "والده" after a son is the father,
+  "قواته" after a Haftar the LNA;
+* names whose referent depends on the voice of the copy ("الجيش الليبي", "الميليشيات";
+  ``voice.yaml``) or on its subject ("مذكرة التفاهم"; ``topics.yaml``) are read by the
+  article's cues.
 
-Names the knowledge base does not know are still emitted, unlinked, when they follow a
-personal title (السفير، الفريق، اللواء …) or are written in Latin script.
+Names the knowledge base does not know are still emitted, unlinked: people's names
+(:mod:`streams.stages.persons`) and names in Latin script. Every step is linear (or
+log-linear) in the article's length and number of mentions.
 """
 
 from __future__ import annotations
