@@ -65,6 +65,13 @@ def test_charts_render_points_for_the_sample_outlets(page: Any, dashboard: Runni
     assert page.locator("#network-chart .scatterlayer .trace .points path").count() > 2
     assert page.locator("#stories-empty").is_visible()  # no stories stage ran: the empty state says so
     page.screenshot(path=str(artifacts / "dashboard-samples.png"), full_page=True)
+    # the timeline's camp filter asks the server again and redraws table and chart
+    gnu = Store(dashboard.store).query("SELECT count(*) FROM events WHERE list_contains(camps, 'gnu')")[0][0]
+    assert 0 < gnu < page.locator("#timeline-table tr[data-article]").count()
+    page.select_option("#f-camp", "gnu")
+    page.wait_for_function(f"document.querySelectorAll('#timeline-table tr[data-article]').length === {gnu}", timeout=10_000)
+    drawn = page.evaluate("document.getElementById('timeline-chart').data.reduce((n, t) => n + t.customdata.reduce((a, b) => a + b, 0), 0)")
+    assert drawn == gnu
 
 
 def test_article_view_shows_arabic_right_to_left_with_mentions_at_their_offsets(
