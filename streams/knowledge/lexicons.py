@@ -67,6 +67,17 @@ class _TypeSpec(BaseModel):
     host_also: EventType | None = None
     #: Named only by nouns in a sentence with a speech verb, it is what was talked about.
     yields_to_speech: bool = False
+    #: How repeats merge: a shared participant acting in one of them (shared_actor), any
+    #: shared participant (any_shared), the same speaker (speaker), or one per article (affair).
+    merge: str = Field("shared_actor", pattern="^(shared_actor|any_shared|speaker|affair)$")
+    #: What makes two mentions different events despite a shared participant.
+    distinct: str | None = Field(None, pattern="^(counterparts|destinations)$")
+    #: Needs an actor (a statement without a speaker is none).
+    needs_actor: bool = False
+    #: Two parties: without a target, the previous event's actor is the other party.
+    two_party: bool = False
+    #: Needs a target even then (a meeting with no one else is none).
+    needs_target: bool = False
     verbs: list[_VerbSpec] = Field(default_factory=list)
     triggers: list[_TriggerSpec | str] = Field(default_factory=list)
 
@@ -172,6 +183,20 @@ class Trigger:
 
 
 @dataclass(frozen=True, slots=True)
+class TypePolicy:
+    """How an event type's mentions become events (see ``_TypeSpec``)."""
+
+    merge: str = "shared_actor"
+    distinct: str | None = None
+    needs_actor: bool = False
+    two_party: bool = False
+    needs_target: bool = False
+
+
+_DEFAULT_POLICY = TypePolicy()
+
+
+@dataclass(frozen=True, slots=True)
 class TypeCodes:
     """What an event type codes to when no trigger overrides it."""
 
@@ -222,6 +247,10 @@ class TriggerLexicon:
     codes: dict[EventType, TypeCodes] = field(default_factory=dict)
     host_also: dict[EventType, EventType] = field(default_factory=dict)
     yields_to_speech: frozenset[EventType] = frozenset()
+    policies: dict[EventType, TypePolicy] = field(default_factory=dict)
+
+    def policy(self, event_type: EventType) -> TypePolicy:
+        return self.policies.get(event_type, _DEFAULT_POLICY)
     roles: RoleWords | None = None
 
     @classmethod
@@ -232,6 +261,7 @@ class TriggerLexicon:
         codes: dict[EventType, TypeCodes] = {}
         host_also: dict[EventType, EventType] = {}
         yielding: set[EventType] = set()
+        policies: dict[EventType, TypePolicy] = {}
 
         def add(
             event_type: EventType, spec: _TypeSpec, trigger: _TriggerSpec | _VerbSpec, text: str, verb: bool
@@ -269,6 +299,9 @@ class TriggerLexicon:
                 host_also[event_type] = spec.host_also
             if spec.yields_to_speech:
                 yielding.add(event_type)
+            policies[event_type] = TypePolicy(
+                spec.merge, spec.distinct, spec.needs_actor, spec.two_party, spec.needs_target
+            )
             for verb_spec in spec.verbs:
                 verbs, nouns = verb_phrases(verb_spec)
                 for text in verbs:
@@ -326,6 +359,7 @@ class TriggerLexicon:
             codes=codes,
             host_also=host_also,
             yields_to_speech=frozenset(yielding),
+            policies=policies,
             roles=roles,
         )
 

@@ -54,7 +54,7 @@ from functools import lru_cache
 from models import EntitiesArticle, Event, EventsArticle, Mention, Modality, Plover, Sentence
 from models.annotations import EventType
 from streams.knowledge import ActorIndex, load_knowledge
-from streams.knowledge.lexicons import RoleWords, Trigger, TriggerLexicon
+from streams.knowledge.lexicons import RoleWords, Trigger, TriggerLexicon, TypePolicy
 from streams.stages.mentions import PlacedMention, placed_mentions
 from streams.text.matcher import CLITICS
 from streams.text.matchform import fold_phrase, span_to_original
@@ -266,7 +266,8 @@ def find_events(article: EntitiesArticle) -> list[Event]:
         for start, end, trigger in _triggers(view, lexicon):
             previous = events[-1][1] if events and number - events[-1][0] <= words.carry_over else None
             event = _event(article, number, start, end, trigger, view, lexicon, year, roles)
-            if event is None and previous is not None and not participants and trigger.type != EventType.STATEMENT:
+            speech = lexicon.policy(trigger.type).merge == "speaker"
+            if event is None and previous is not None and not participants and not speech:
                 event = _event(article, number, start, end, trigger, view, lexicon, year, roles, carried=previous)
             if event is None:
                 continue
@@ -276,7 +277,7 @@ def find_events(article: EntitiesArticle) -> list[Event]:
                 codes = lexicon.codes[trigger.person_object]
                 event.type, event.cameo = trigger.person_object, codes.cameo
                 event.plover = Plover(event=codes.plover_event, mode=codes.plover_mode, context=list(codes.context))
-            if event.type in _TWO_PARTY and not event.targets and previous is not None:
+            if lexicon.policy(event.type).two_party and not event.targets and previous is not None:
                 # "التقى خلالها وزير الدفاع التركي": the other party is the previous event's actor
                 event.targets = [a for a in previous.actors if a not in event.actors]
             events.append((number, event))
@@ -287,11 +288,9 @@ def find_events(article: EntitiesArticle) -> list[Event]:
                 events.append((number, event.model_copy(update={"type": also, "cameo": codes.cameo,
                     "plover": Plover(event=codes.plover_event, mode=codes.plover_mode, context=list(codes.context))})))
     parties = frozenset(name for name, kind in kinds.items() if kind in ("PER", "ORG"))
-    return _merge([event for _, event in events], words.merge_lookback, parties, roles.countries)
+    return _merge([event for _, event in events], lexicon, parties, roles.countries)
 
 
-_TWO_PARTY = frozenset({EventType.MEETING, EventType.AGREEMENT, EventType.VISIT})
-_NEEDS_ACTOR = frozenset({EventType.STATEMENT, EventType.AGREEMENT})
 
 
 def _triggers(view: _View, lexicon: TriggerLexicon) -> list[tuple[int, int, Trigger]]:
@@ -307,7 +306,7 @@ def _triggers(view: _View, lexicon: TriggerLexicon) -> list[tuple[int, int, Trig
         for trigger in match.values:
             if trigger.requires and not any(view.has(word) for word in trigger.requires):
                 continue
-            if trigger.type == EventType.STATEMENT and trigger.verb:
+            if trigger.verb and lexicon.policy(trigger.type).merge == "speaker":
                 if view.quoted(match.start):
                     continue  # a speech verb inside quoted words: what someone said, not a statement
                 said = last_speech
@@ -326,7 +325,7 @@ def _triggers(view: _View, lexicon: TriggerLexicon) -> list[tuple[int, int, Trig
     types = {trigger.type for _, _, trigger in found}
     suppressed = {weaker for kind in types for weaker in lexicon.suppresses.get(kind, ())}
     # "رفض عقد أي اتفاقية": a deal named only in what someone says is the statement's topic
-    speech = any(t.type in _BY_ACTOR and t.verb for _, _, t in found)
+    speech = any(lexicon.policy(t.type).merge == "speaker" and t.verb for _, _, t in found)
     verbs = {t.type for _, _, t in found if t.verb}
     return [
         item
@@ -403,7 +402,7 @@ def _event(
         actors, targets = _assign(view, start, end, trigger, lexicon, roles)
     if not actors and not targets:
         return None
-    if trigger.type in _NEEDS_ACTOR and not actors:
+    if lexicon.policy(trigger.type).needs_actor and not actors:
         return None  # a statement without a speaker, an agreement without anyone agreeing
     time = _time(article, number, start, view)
     original_start, original_end = span_to_original(sentence.shifts, start, end)
@@ -485,7 +484,7 @@ def _assign(
             first = after[0].canonical
             parties = _unique([p.canonical for p in after[:4]])
             speaker = None
-            if trigger.type in _BY_ACTOR and trigger.verb:
+            if lexicon.policy(trigger.type).merge == "speaker" and trigger.verb:
                 speaker = _verb_subject(view, start, end, trigger, words)
                 speaker = None if speaker is _CITED else speaker
             if speaker is not None and speaker.end <= between:
@@ -493,7 +492,7 @@ def _assign(
                 return [speaker.canonical], [name for name in parties if name != speaker.canonical]
             return [first], [name for name in parties[1:] if name != first]
     destinations: list[_Participant] = []
-    if trigger.type == EventType.VISIT:
+    if lexicon.policy(trigger.type).distinct == "destinations":  # a visit goes somewhere
         destinations = [
             p
             for p in view.after(end, 6)
@@ -510,7 +509,8 @@ def _assign(
         subject = _verb_subject(view, start, end, trigger, words, destinations)
         rest = [p for p in after if p is not subject]
         if subject is _CITED:
-            return [], [] if trigger.type in _BY_ACTOR else _unique([p.canonical for p in rest[:4]])
+            speaking = lexicon.policy(trigger.type).merge == "speaker"
+            return [], [] if speaking else _unique([p.canonical for p in rest[:4]])
     inside = [p for p in view.after(start, 3) if p.start < end and p.country]
     genitive = next(iter(view.after(end, 1)), None) if not trigger.verb else None
     if genitive is not None:
@@ -555,7 +555,9 @@ def _assign(
     visited = _unique([d.canonical if d.country else roles.place_country.get(d.canonical, "") for d in destinations])
     visited = [name for name in visited if name]
     if subject is None:
-        return [], _unique(visited + [p.canonical for p in rest[:4]]) if trigger.type != EventType.STATEMENT else []
+        if lexicon.policy(trigger.type).merge == "speaker":
+            return [], []
+        return [], _unique(visited + [p.canonical for p in rest[:4]])
     others = [p.canonical for p in rest[:4] if p.canonical != subject.canonical]
     targets = _unique(visited + others)
     return [subject.canonical], [t for t in targets if t != subject.canonical]
@@ -664,30 +666,22 @@ def _modality(
     return Modality.ASSERTED
 
 
-#: Types an article almost always discusses as one affair (the maritime accord, migration,
-#: reconstruction): their mentions merge whatever their participants and modality.
-_ONE_AFFAIR = frozenset({EventType.MARITIME_BOUNDARY, EventType.MIGRATION, EventType.ECONOMIC_RECONSTRUCTION})
-#: Types whose repeats are told apart by their actor alone (one statement per speaker).
-_BY_ACTOR = frozenset({EventType.STATEMENT})
-#: Types an article mostly tells as few affairs: any shared participant makes a repeat.
-_ANY_SHARED = frozenset({EventType.VISIT})
-#: Types where the same actor with other (named person or body) counterparts is another event.
-_DISTINCT_COUNTERPARTS = frozenset({EventType.MEETING})
-#: Types where another destination country is another event.
-_DISTINCT_DESTINATIONS = frozenset({EventType.VISIT})
 #: A plan or a possibility is not the same affair as what happened (or is said to have).
 _IRREALIS = frozenset({Modality.PLANNED, Modality.HYPOTHETICAL})
 
 
-def _same_affair(kept: Event, event: Event, parties: frozenset[str], countries: frozenset[str]) -> bool:
-    if kept.type in _BY_ACTOR:
+def _same_affair(
+    kept: Event, event: Event, policy: TypePolicy, parties: frozenset[str], countries: frozenset[str]
+) -> bool:
+    """Is ``event`` a repeat of ``kept`` (same type), by the type's policy in triggers.yaml?"""
+    if policy.merge == "speaker":
         return bool(set(kept.actors) & set(event.actors))
-    if kept.type in _DISTINCT_DESTINATIONS:
+    if policy.distinct == "destinations":
         # a visit to another country is another visit
         ours, theirs = set(event.targets) & countries, set(kept.targets) & countries
         if ours and theirs and not ours & theirs:
             return False
-    if kept.type in _DISTINCT_COUNTERPARTS:
+    if policy.distinct == "counterparts":
         # "التقى X Y … والتقى X Z": a meeting with someone else is another meeting
         ours = (set(event.actors) | set(event.targets)) & parties
         theirs = (set(kept.actors) | set(kept.targets)) & parties
@@ -696,28 +690,34 @@ def _same_affair(kept: Event, event: Event, parties: frozenset[str], countries: 
     if (kept.modality in _IRREALIS) != (event.modality in _IRREALIS):
         return False
     shared = (set(event.actors) | set(event.targets)) & (set(kept.actors) | set(kept.targets))
-    if kept.type in _ANY_SHARED:
+    if policy.merge == "any_shared":
         return bool(shared)
     # two mentions that share only a target ("… بشأن ليبيا") are not the same affair
     return bool(shared & (set(event.actors) | set(kept.actors)))
 
 
 def _merge(
-    events: list[Event], lookback: int, parties: frozenset[str] = frozenset(), countries: frozenset[str] = frozenset()
+    events: list[Event],
+    lexicon: TriggerLexicon,
+    parties: frozenset[str] = frozenset(),
+    countries: frozenset[str] = frozenset(),
 ) -> list[Event]:
     """Fold repeats of an event into the first (see the module docstring).
 
-    A meeting needs two parties: one left without a target is dropped. Kept events are
-    indexed by (type, participant); a repeat is compared with the last ``lookback`` of
-    each of its participants' lists, which bounds the work per event.
+    Types with ``needs_target`` (a meeting needs two parties) drop a mention left without
+    one. Kept events are indexed by (type, participant); a repeat is compared with the last
+    ``merge_lookback`` of each of its participants' lists, which bounds the work per event.
     """
+    assert lexicon.roles is not None
+    lookback = lexicon.roles.merge_lookback
     merged: list[Event] = []
     by_key: dict[tuple[EventType, str], list[int]] = {}
     affair: dict[EventType, Event] = {}
     for event in events:
-        if event.type == EventType.MEETING and not event.targets:
+        policy = lexicon.policy(event.type)
+        if policy.needs_target and not event.targets:
             continue
-        if event.type in _ONE_AFFAIR:
+        if policy.merge == "affair":  # one affair per article: mentions pool their participants
             kept = affair.get(event.type)
             if kept is None:
                 affair[event.type] = event
@@ -730,7 +730,7 @@ def _merge(
         candidates = sorted({i for name in people for i in by_key.get((event.type, name), [])[-lookback:]})
         for i in candidates:
             kept = merged[i]
-            if _same_affair(kept, event, parties, countries):
+            if _same_affair(kept, event, policy, parties, countries):
                 kept.location = kept.location or event.location
                 kept.time = kept.time or event.time
                 break

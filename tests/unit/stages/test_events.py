@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -382,3 +383,22 @@ def test_a_noun_s_genitive_is_its_actor(analyse) -> None:
     visit = _one(article, EventType.VISIT)
     assert visit.actors == ["Saddam Haftar"]
     assert "Turkey" in visit.targets
+
+
+def test_type_policies_come_from_the_trigger_data() -> None:
+    import copy
+
+    import pydantic
+    import yaml
+
+    from streams.knowledge.lexicons import TriggerLexicon
+
+    data = yaml.safe_load((Path(__file__).resolve().parents[3] / "streams/knowledge/triggers.yaml").read_text("utf-8"))
+    lexicon = TriggerLexicon.from_data(data)
+    assert lexicon.policy(EventType.STATEMENT).merge == "speaker"
+    assert lexicon.policy(EventType.STATEMENT).needs_actor
+    assert lexicon.policy(EventType.MEETING).needs_target
+    broken = copy.deepcopy(data)
+    broken["types"]["VISIT"]["merge"] = "sometimes"
+    with pytest.raises(pydantic.ValidationError):
+        TriggerLexicon.from_data(broken)
