@@ -12,12 +12,13 @@ from models.annotations import (
     StanceCue,
     StanceLabel,
 )
-from models.article import NormalisedArticle, RawArticle, Removed, Sentence, Source
+from models.article import Chrome, NormalisedArticle, RawArticle, Sentence, Source
 from models.base import SCHEMA_VERSION, Record
 from models.enriched import DeadLetter, EnrichedArticle, EntitiesArticle, EventsArticle
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Chrome",
     "DeadLetter",
     "EnrichedArticle",
     "EntitiesArticle",
@@ -32,7 +33,6 @@ __all__ = [
     "PloverEvent",
     "RawArticle",
     "Record",
-    "Removed",
     "Sentence",
     "Source",
     "Stance",

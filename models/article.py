@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from models.base import SCHEMA_VERSION, Record
 
@@ -37,8 +37,9 @@ class RawArticle(Record):
     language: str | None = None
 
 
-class Removed(BaseModel):
-    """A span of page chrome the normaliser removed, and which pattern removed it."""
+class Chrome(BaseModel):
+    """Page chrome in an article (navigation, datelines, share buttons): ``[start, end)``
+    of the text, the text itself, and the pattern of ``knowledge/chrome.yaml`` that found it."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -80,4 +81,5 @@ class NormalisedArticle(Record):
     language: str
     content_hash: str
     sentences: list[Sentence]
-    boilerplate: list[Removed] = Field(default_factory=list)
+    #: Page chrome the normaliser cut away (read also from ``boilerplate``, its name before 1.1).
+    chrome: list[Chrome] = Field(default_factory=list, validation_alias=AliasChoices("chrome", "boilerplate"))

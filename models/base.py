@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 #: Version of the record schemas. Bump the major part on a breaking change: a reader
 #: dead-letters records whose major version it does not know.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: NormalisedArticle.boilerplate is now chrome (both read)
 
 
 class UnknownSchemaVersion(ValueError):

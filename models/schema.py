@@ -6,21 +6,11 @@ from pathlib import Path
 
 import orjson
 
-from models.annotations import PloverEvent
-from models.article import NormalisedArticle, RawArticle
 from models.base import SCHEMA_VERSION, Record
-from models.enriched import DeadLetter, EnrichedArticle, EntitiesArticle, EventsArticle
+from streams.stages.spec import topic_records
 
-#: Topic → record model.
-TOPIC_RECORDS: dict[str, type[Record]] = {
-    "marsad.articles.raw": RawArticle,
-    "marsad.articles.normalised": NormalisedArticle,
-    "marsad.articles.entities": EntitiesArticle,
-    "marsad.articles.events": EventsArticle,
-    "marsad.articles.enriched": EnrichedArticle,
-    "marsad.articles.dlq": DeadLetter,
-    "marsad.events.plover": PloverEvent,
-}
+#: Topic → record model, as the stage specs declare them (topics are named once, there).
+TOPIC_RECORDS: dict[str, type[Record]] = topic_records()
 
 
 def topic_schema(topic: str) -> dict[str, object]:

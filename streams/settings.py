@@ -21,7 +21,7 @@ Limits on input (documented defaults):
 
 Group timing: the defaults suit a Kafka cluster (whose brokers refuse sessions under
 6 s). The embedded broker (Tansu) waits ``session_timeout / 2`` before completing every
-join, so :class:`streams.runner.LocalPipeline` runs its workers with a 3 s session and
+join, so :class:`streams.tools.runner.LocalPipeline` runs its workers with a 3 s session and
 a 0.5 s heartbeat, and a 10 ms ``fetch_max_wait_ms`` (Tansu does not wake a waiting
 fetch when data arrives). ``max_poll_interval`` must stay well above ``session_timeout / 2``:
 aiokafka leaves the group when its fetcher idles that long, and it idles during joins.
@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     #: Largest record produced or fetched, in bytes (Faust producer_max_request_size).
     max_record_bytes: int = Field(default=8_000_000, ge=10_000)
     #: Appended to the pipeline version (``<version>+kb.<hash>.<tag>``): set it to re-publish
-    #: history under a new version after ``marsad reprocess`` (see streams.agents).
+    #: history under a new version after ``marsad reprocess`` (see streams.runtime.agent).
     pipeline_tag: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     #: Model backends (``package.module:factory``, comma-separated) that add entities,
     #: and one that scores stance, blended at ``stance_weight``; none by default.

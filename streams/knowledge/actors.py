@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from models.annotations import Camp, EntityType
 from streams.text.matcher import PhraseMatcher
 from streams.text.matchform import fold_phrase
 
@@ -18,8 +18,8 @@ class Actor(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     canonical: str
-    type: Literal["PER", "ORG", "LOC", "MISC"]
-    camp: Literal["haftar", "gnu", "turkey", "russia"] | None = None
+    type: EntityType
+    camp: Camp | None = None
     country: str | None = None
     code: str | None = None
     also: list[str] = Field(default_factory=list)

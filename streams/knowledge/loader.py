@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from pydantic import ValidationError
 
-from streams.knowledge.files import load_yaml
 from streams.knowledge.actors import Actor, ActorIndex
+from streams.knowledge.chrome import ChromePatterns
+from streams.knowledge.files import fingerprint, knowledge_root, load_yaml
 from streams.knowledge.lexicons import StanceLexicon, TriggerLexicon
 
 
@@ -24,38 +24,38 @@ class Knowledge:
     actors: ActorIndex
     triggers: TriggerLexicon
     stance: StanceLexicon
+    chrome: ChromePatterns
+    #: Hash of every file under the knowledge directory (see ``files.fingerprint``).
     fingerprint: str
 
 
-def _read(name: str) -> tuple[Any, bytes]:
-    data = files("streams.knowledge").joinpath(name).read_bytes()
-    return load_yaml(data), data
+def _read(root: Traversable, name: str) -> Any:
+    return load_yaml(root.joinpath(name).read_bytes())
 
 
-@lru_cache(maxsize=1)
-def load_knowledge() -> Knowledge:
-    """Read, validate and index the knowledge files (cached: built once per process)."""
-    digest = hashlib.sha256()
+@lru_cache(maxsize=4)
+def load_knowledge(root: Traversable | None = None) -> Knowledge:
+    """Read, validate and index the knowledge files (cached: built once per process).
+
+    ``root``: another copy of the knowledge directory (tests); default the package's.
+    """
+    root = root or knowledge_root()
     actors: list[Actor] = []
-    actor_dir = files("streams.knowledge").joinpath("actors")
+    actor_dir = root.joinpath("actors")
     for path in sorted((p for p in actor_dir.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name):
         raw = path.read_bytes()
-        digest.update(raw)
         for position, entry in enumerate(load_yaml(raw) or []):
             try:
                 actors.append(Actor.model_validate(entry))
             except ValidationError as error:
                 raise KnowledgeError(f"actors/{path.name} entry {position}: {error}") from error
-    triggers_data, raw = _read("triggers.yaml")
-    digest.update(raw)
-    stance_data, raw = _read("stance.yaml")
-    digest.update(raw)
     try:
         return Knowledge(
             actors=ActorIndex(actors),
-            triggers=TriggerLexicon.from_data(triggers_data),
-            stance=StanceLexicon.from_data(stance_data),
-            fingerprint=digest.hexdigest()[:8],
+            triggers=TriggerLexicon.from_data(_read(root, "triggers.yaml")),
+            stance=StanceLexicon.from_data(_read(root, "stance.yaml")),
+            chrome=ChromePatterns.from_data(_read(root, "chrome.yaml")),
+            fingerprint=fingerprint(root),
         )
     except (ValidationError, ValueError) as error:
         raise KnowledgeError(str(error)) from error

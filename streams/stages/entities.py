@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from models import EntitiesArticle, Entity, Mention, NormalisedArticle
 from streams.backends import Backends
-from streams.knowledge import Actor, AliasKind, load_knowledge
+from streams.knowledge import Actor, AliasKind, Knowledge, load_knowledge
 from streams.knowledge.actors import Alias
 from streams.text.matchform import fold_phrase, span_to_original
 from streams.text.tokens import word_before
@@ -76,9 +77,11 @@ class _Hit:
     actor: int | None = None
 
 
-def extract_entities(article: NormalisedArticle, backends: Backends | None = None) -> EntitiesArticle:
+def extract_entities(
+    article: NormalisedArticle, backends: Backends | None = None, knowledge: Knowledge | None = None
+) -> EntitiesArticle:
     """Attach the article's entities with their mentions (offsets into ``article.text``)."""
-    entities = find_entities(article)
+    entities = find_entities(article, knowledge)
     for backend in backends.entities if backends else ():
         entities = augment(entities, backend.entities(article))
     return EntitiesArticle.model_construct(**dict(article), entities=entities)
@@ -104,8 +107,8 @@ def augment(entities: list[Entity], extra: list[Entity]) -> list[Entity]:
     return entities
 
 
-def find_entities(article: NormalisedArticle) -> list[Entity]:
-    knowledge = load_knowledge()
+def find_entities(article: NormalisedArticle, knowledge: Knowledge | None = None) -> list[Entity]:
+    knowledge = knowledge or load_knowledge()
     index = knowledge.actors
     hits: list[_Hit] = []
     for number, sentence in enumerate(article.sentences):
@@ -356,3 +359,12 @@ def _unlinked(article: NormalisedArticle, covered: list[tuple[int, int]]) -> lis
             start = sentence.start + latin.start()
             add(surface, start, start + len(surface), "MISC")
     return list(found.values())
+
+
+if TYPE_CHECKING:
+    from streams.stages.spec import StageContext
+
+
+def run(article: NormalisedArticle, context: StageContext) -> EntitiesArticle:
+    """The stage as its spec runs it: knowledge and model backends from the context."""
+    return extract_entities(article, context.backends, context.knowledge)

@@ -26,10 +26,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from models import EntitiesArticle, Event, EventsArticle, Mention, Modality, Plover, Sentence
 from models.annotations import EventType
-from streams.knowledge import ActorIndex, load_knowledge
+from streams.knowledge import ActorIndex, Knowledge, load_knowledge
 from streams.knowledge.lexicons import Trigger, TriggerLexicon
 from streams.stages.mentions import PlacedMention, placed_mentions
 from streams.text.matchform import fold_phrase, span_to_original
@@ -93,13 +94,13 @@ def _roles_of(index: ActorIndex) -> _Roles:
     return _Roles(frozenset(countries), by_code, equipment, places, frozenset(not_agents))
 
 
-def code_events(article: EntitiesArticle) -> EventsArticle:
+def code_events(article: EntitiesArticle, knowledge: Knowledge | None = None) -> EventsArticle:
     """Attach the article's events to it."""
-    return EventsArticle.model_construct(**dict(article), events=find_events(article))
+    return EventsArticle.model_construct(**dict(article), events=find_events(article, knowledge))
 
 
-def find_events(article: EntitiesArticle) -> list[Event]:
-    knowledge = load_knowledge()
+def find_events(article: EntitiesArticle, knowledge: Knowledge | None = None) -> list[Event]:
+    knowledge = knowledge or load_knowledge()
     lexicon = knowledge.triggers
     roles = _roles_of(knowledge.actors)
     year = article.published_at.year if article.published_at else None
@@ -380,3 +381,12 @@ def _merge(events: list[Event]) -> list[Event]:
         else:
             merged.append(event)
     return merged
+
+
+if TYPE_CHECKING:
+    from streams.stages.spec import StageContext
+
+
+def run(article: EntitiesArticle, context: StageContext) -> EventsArticle:
+    """The stage as its spec runs it: knowledge from the context."""
+    return code_events(article, context.knowledge)

@@ -16,7 +16,7 @@ COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 K8S = ROOT / "deploy" / "k8s"
 
-STAGES = ("normalise", "entities", "events", "stance")
+from streams.stages.spec import STAGE_NAMES as STAGES
 INPUT_TOPIC = {
     "normalise": "marsad.articles.raw",
     "entities": "marsad.articles.normalised",

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from models import EnrichedArticle, Entity, Event, Mention, Plover, Source, Stance
-from streams.evaluation import ascii_fold, evaluate, format_table, load_gold, score_article
-from streams.sources import read_text_article
+from streams.tools.evaluation import ascii_fold, evaluate, format_table, load_gold, score_article
+from streams.io.sources import read_text_article
 from streams.stages.pipeline import process_article
 
 

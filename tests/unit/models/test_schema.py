@@ -8,11 +8,11 @@ import orjson
 
 from models import SCHEMA_VERSION
 from models.schema import TOPIC_RECORDS, topic_schema, write_schemas
-from streams.topics import ALL_TOPICS
+from streams.stages.spec import TOPICS
 
 
 def test_one_record_per_topic() -> None:
-    assert set(TOPIC_RECORDS) == set(ALL_TOPICS)
+    assert set(TOPIC_RECORDS) == set(TOPICS)
     assert len(TOPIC_RECORDS) == 7
 
 
@@ -31,7 +31,7 @@ def test_write_schemas_writes_one_valid_schema_per_topic(tmp_path: Path) -> None
         assert "properties" in schema and schema["properties"]
         assert topic in schema["$id"]
         _check_is_a_json_schema(schema)
-    assert topics == set(ALL_TOPICS)
+    assert topics == set(TOPICS)
 
 
 _TYPES = {"object", "array", "string", "number", "integer", "boolean", "null"}

@@ -1,32 +1,37 @@
-"""The Faust app, built from settings for the stages one worker runs."""
+"""The composition root of a worker: settings → patches → Faust app → stage agents → web.
+
+Nothing else builds a Faust app or applies a patch: ``marsad worker`` calls
+:func:`create_app` and runs the app in a :class:`ServiceWorker`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import faust
 
-from streams.faust_fixes import configurable_fetch_wait, disable_unsafe_codecs, seek_before_resume
+from streams.io.topics import consumer_group
+from streams.runtime import patches
 from streams.settings import Settings
-from streams.topics import consumer_group
+from streams.stages.spec import STAGES, StageSpec
 
 
-def create_app(settings: Settings, stages: Sequence[str]) -> faust.App:
+def create_app(settings: Settings, stages: Sequence[str | StageSpec]) -> faust.App:
     """One Faust app (one consumer group) running the given stages' agents.
 
     ``marsad worker --stage entities`` joins group ``marsad-entities``; ``--stage all``
     joins ``marsad-all`` and runs the four agents in one process. Don't mix the two on
     one cluster: both groups would consume the same input topics.
     """
-    from streams.agents import register_agents
-    from streams.kafka import apply_broker_compat
-    from streams.web import register_web
+    from streams.runtime.agent import register_agents
+    from streams.runtime.context import stage_context
+    from streams.runtime.web import register_web
 
-    apply_broker_compat()
-    seek_before_resume()
-    configurable_fetch_wait()
-    disable_unsafe_codecs()
-    group = stages[0] if len(stages) == 1 else "all"
+    patches.apply()
+    specs = [STAGES[stage] if isinstance(stage, str) else stage for stage in stages]
+    context = stage_context(settings)
+    group = specs[0].name if len(specs) == 1 else "all"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         consumer_group(group),
@@ -49,7 +54,7 @@ def create_app(settings: Settings, stages: Sequence[str]) -> faust.App:
         broker_rebalance_timeout=settings.rebalance_timeout,
         broker_commit_interval=settings.commit_interval,
         # wait for in-flight events before a rebalance or shutdown commits (the default,
-        # stated because the delivery guarantee in streams.agents depends on it)
+        # stated because the delivery guarantee in docs/delivery.md depends on it)
         stream_wait_empty=True,
         producer_acks=-1,
         producer_max_request_size=settings.max_record_bytes,
@@ -60,15 +65,15 @@ def create_app(settings: Settings, stages: Sequence[str]) -> faust.App:
         web_in_thread=False,
     )
     app.marsad_fetch_max_wait_ms = settings.fetch_max_wait_ms  # type: ignore[attr-defined]
-    register_agents(app, settings, stages)
+    register_agents(app, settings, specs, context)
     if settings.web_enabled:
-        register_web(app, settings, stages)
+        register_web(app, settings, specs)
     return app
 
 
 def faust_credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
     """The settings' security options as Faust credentials (Faust hands them to aiokafka)."""
-    from streams.kafka import ssl_context
+    from streams.io.kafka import ssl_context
 
     context = ssl_context(settings)
     if settings.security_protocol.startswith("SASL"):
@@ -79,3 +84,18 @@ def faust_credentials(settings: Settings) -> faust.types.auth.CredentialsT | Non
     if context is not None:
         return faust.SSLCredentials(context)
     return None
+
+
+class ServiceWorker(faust.Worker):
+    """A Faust worker without the terminal spinner.
+
+    Faust drives its spinner from the root logger, which it sets to DEBUG for that: every
+    debug call in Faust and aiokafka then builds a log record (several per message sent)
+    only for the handler to drop it. That cost a third of a stage worker's CPU. A worker
+    runs as a service whose output goes to a log, where the spinner's escape codes are
+    noise anyway; without it the root logger keeps ``MARSAD_LOG_LEVEL``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.spinner = None

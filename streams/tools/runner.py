@@ -26,10 +26,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from streams.broker import EmbeddedBroker, free_port
-from streams.kafka import create_topics
+from streams.io.broker import EmbeddedBroker, free_port
+from streams.io.kafka import create_topics
 from streams.settings import Settings
-from streams.topics import STAGE_NAMES
+from streams.stages.spec import STAGE_NAMES, TOPICS
 
 #: Worker settings for the embedded broker (real Kafka refuses sessions under 6 s).
 TANSU_TIMINGS = {
@@ -167,7 +167,7 @@ class LocalPipeline:
 
     def start(self) -> LocalPipeline:
         self.broker.start()
-        asyncio.run(create_topics(self.settings))
+        asyncio.run(create_topics(self.settings, TOPICS))
         for stage in self.stages:
             self.add_worker(stage)
         return self

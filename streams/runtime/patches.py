@@ -1,15 +1,85 @@
-"""Fixes and knobs Faust 0.15 lacks, applied to the worker process before its app starts.
+"""Every fix Marsad makes to Faust and aiokafka, in one place, applied explicitly.
 
-Each function patches Faust (or its aiokafka driver) in place, is idempotent, and says
-in its docstring what goes wrong without it. :func:`streams.app.create_app` applies them.
+Each function patches Faust (or aiokafka) in place, is idempotent, and says in its
+docstring what goes wrong without it. :func:`apply` applies them all — called by
+:func:`streams.runtime.app.create_app`, nowhere at import time — and refuses to run on
+versions they were not written for (:data:`WRITTEN_FOR`; ``pyproject.toml`` pins the
+same ranges): the fixes replace private methods, whose code changes between releases.
+The private attributes the runtime reads are read here too (:func:`committed_offsets`).
 """
 
 from __future__ import annotations
 
+import logging
+from importlib.metadata import version
 from typing import Any
 
-import faust
+from aiokafka.errors import KafkaError
+from aiokafka.protocol.group import LeaveGroupRequest
 from faust.serializers import codecs
+
+log = logging.getLogger(__name__)
+
+#: Distribution → the release series (``major.minor``) the fixes below were written against.
+WRITTEN_FOR: dict[str, str] = {"faust-streaming": "0.15", "aiokafka": "0.14"}
+
+
+class UnsupportedVersion(RuntimeError):
+    """An installed Faust or aiokafka is not the release the patches were written for."""
+
+
+def check_versions(installed: dict[str, str] | None = None) -> None:
+    """Raise :class:`UnsupportedVersion` unless each patched library is of its series."""
+    for name, series in WRITTEN_FOR.items():
+        found = (installed or {}).get(name) or version(name)
+        if found != series and not found.startswith(series + "."):
+            raise UnsupportedVersion(
+                f"{name} {found} is installed, but streams/runtime/patches.py was written for {series}.x: "
+                f"install {name}=={series}.* or review the patches for {found}"
+            )
+
+
+def apply() -> None:
+    """Check the versions, then apply every fix (idempotent)."""
+    check_versions()
+    leave_group_on_generation_zero()
+    seek_before_resume()
+    configurable_fetch_wait()
+    disable_unsafe_codecs()
+
+
+def committed_offsets(consumer: Any) -> dict[Any, int | None]:
+    """The offsets Faust's consumer holds as committed (Faust keeps 0 and "none" as None)."""
+    return getattr(consumer, "_committed_offset", {})  # noqa: SLF001 - no public accessor in Faust 0.15
+
+
+def leave_group_on_generation_zero() -> None:
+    """Make aiokafka leave its group on close when the broker numbers generations from 0.
+
+    aiokafka sends LeaveGroup only for ``generation > 0``: Kafka's first generation is 1,
+    Tansu's is 0. Without the LeaveGroup a stopped worker stays a member of its group on
+    Tansu (it does not expire idle members either), so its partitions would go unserved
+    until some other member joins. ``generation >= 0`` is the same test on Kafka (a member
+    that never joined, or was reset, has generation -1). Idempotent.
+    """
+    from aiokafka.consumer.group_coordinator import GroupCoordinator
+
+    if getattr(GroupCoordinator, "_marsad_compat", False):
+        return
+
+    async def _maybe_leave_group(self: GroupCoordinator) -> None:
+        if self.generation >= 0 and self.member_id and self._group_instance_id is None:
+            request = LeaveGroupRequest(self.group_id, self.member_id)
+            try:
+                await self._send_req(request)
+            except KafkaError as err:
+                log.error("LeaveGroup request failed: %s", err)
+            else:
+                log.info("LeaveGroup request succeeded")
+        self.reset_generation()
+
+    GroupCoordinator._maybe_leave_group = _maybe_leave_group  # type: ignore[method-assign]
+    GroupCoordinator._marsad_compat = True  # type: ignore[attr-defined]
 
 #: Faust codecs that run code (or construct arbitrary objects) while decoding. Marsad
 #: moves raw bytes only (orjson + pydantic on either side), so these are removed from
@@ -57,7 +127,7 @@ def seek_before_resume() -> None:
         self.log.info("Seek stream partitions to committed offsets (before resuming them).")
         await self._wait(consumer.perform_seek(), timeout=timeout)
         streams = {tp for tp in consumer.assignment() if not self._is_changelog_tp(tp)}
-        committed = consumer._committed_offset  # noqa: SLF001 - Faust keeps 0 and "none" as None
+        committed = committed_offsets(consumer)
         for tp in streams:
             if not committed.get(tp):
                 await self._wait(consumer.seek(tp, 0), timeout=timeout)  # earliest, if 0 is gone
@@ -134,7 +204,7 @@ def configurable_fetch_wait() -> None:
     On Kafka a waiting fetch returns as soon as data arrives, so the value only paces idle
     polling. The embedded broker answers a waiting fetch only at its deadline: with 1500 ms
     every hop of the pipeline could add up to 1.5 s. The app's value is read from
-    ``app.marsad_fetch_max_wait_ms`` (set by :func:`streams.app.create_app`) and written
+    ``app.marsad_fetch_max_wait_ms`` (set by :func:`streams.runtime.app.create_app`) and written
     into the consumer before it starts, which is when aiokafka builds its fetcher.
     """
     from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
@@ -152,18 +222,3 @@ def configurable_fetch_wait() -> None:
 
     AIOKafkaConsumerThread._create_worker_consumer = _create_worker_consumer  # type: ignore[method-assign]
     AIOKafkaConsumerThread._marsad_fetch_wait = True  # type: ignore[attr-defined]
-
-
-class ServiceWorker(faust.Worker):
-    """A Faust worker without the terminal spinner.
-
-    Faust drives its spinner from the root logger, which it sets to DEBUG for that: every
-    debug call in Faust and aiokafka then builds a log record (several per message sent)
-    only for the handler to drop it. That cost a third of a stage worker's CPU. A worker
-    runs as a service whose output goes to a log, where the spinner's escape codes are
-    noise anyway; without it the root logger keeps ``MARSAD_LOG_LEVEL``.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.spinner = None

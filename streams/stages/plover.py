@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from models import EventsArticle, PloverEvent
 
 
@@ -41,3 +43,12 @@ def plover_events(article: EventsArticle, pipeline_version: str) -> list[PloverE
             )
         )
     return records
+
+
+if TYPE_CHECKING:
+    from streams.stages.spec import StageContext
+
+
+def run(article: EventsArticle, context: StageContext) -> list[PloverEvent]:
+    """The side output as the events stage's spec runs it."""
+    return plover_events(article, context.pipeline_version)

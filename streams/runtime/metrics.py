@@ -23,7 +23,7 @@ RECONCILED = Counter(
 )
 GAPS = Counter(
     "marsad_offset_gaps",
-    "Input messages skipped over within one assignment (should stay 0; see streams.faust_fixes.seek_before_resume)",
+    "Input messages skipped over within one assignment (should stay 0; see streams.runtime.patches.seek_before_resume)",
     ["stage"],
     registry=REGISTRY,
 )
@@ -35,6 +35,11 @@ LATENCY = Histogram(
     registry=REGISTRY,
 )
 LAG = Gauge("marsad_consumer_lag", "Messages behind the end of the input partition", ["stage", "partition"], registry=REGISTRY)
+
+
+def labelled(metric: Gauge) -> list[tuple[str, ...]]:
+    """The label values of every series ``metric`` holds (prometheus_client has no public listing)."""
+    return list(metric._metrics)  # noqa: SLF001
 
 
 def metrics_text() -> bytes:

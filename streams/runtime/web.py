@@ -21,15 +21,16 @@ from collections.abc import Sequence
 import faust
 from faust.web import Request, Response, View
 
-from streams.observability import LAG, broker_reachable, metrics_text
+from streams.runtime.metrics import LAG, broker_reachable, labelled, metrics_text
 from streams.settings import Settings
-from streams.topics import STAGE_TOPICS
+from streams.stages.spec import StageSpec
 
 PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
-def register_web(app: faust.App, settings: Settings, stages: Sequence[str]) -> None:
-    stage_of_topic = {STAGE_TOPICS[stage].source: stage for stage in stages}
+def register_web(app: faust.App, settings: Settings, specs: Sequence[StageSpec]) -> None:
+    stage_of_topic = {spec.source: spec.name for spec in specs}
+    stages = [spec.name for spec in specs]
     servers = settings.bootstrap_servers()
 
     def assigned() -> list:
@@ -98,6 +99,6 @@ async def refresh_lag(app: faust.App, stage_of_topic: dict[str, str]) -> None:
             continue
         LAG.labels(stage, str(tp.partition)).set(max(0, end - done))
         seen.add((stage, str(tp.partition)))
-    for labels in list(LAG._metrics):  # noqa: SLF001 - prometheus_client has no public listing
+    for labels in labelled(LAG):
         if labels[0] in stage_of_topic.values() and labels not in seen:
             LAG.remove(*labels)
