@@ -103,30 +103,14 @@ def handle_message(
         )
     article_id: str = result.id  # type: ignore[attr-defined]
     out_key = article_id.encode()
-    messages = []
-    if spec.sink is not None:
-        messages.append(
-            Outgoing(
-                spec.sink,
-                out_key,
-                result.to_json(),
-                headers_for(name, result, context),
-                once=spec.once,
-                gate_key=out_key if spec.once else None,
-            )
-        )
+
+    def outgoing(topic: str, record: Record, once: bool, gate_key: bytes) -> Outgoing:
+        headers = headers_for(name, record, context)
+        return Outgoing(topic, out_key, record.to_json(), headers, once=once, gate_key=gate_key if once else None)
+
+    messages = [outgoing(spec.sink, result, spec.once, out_key)] if spec.sink is not None else []
     for side, records in sides:
-        for item in records:
-            messages.append(
-                Outgoing(
-                    side.topic,
-                    out_key,
-                    item.to_json(),
-                    headers_for(name, item, context),
-                    once=side.once,
-                    gate_key=item.id.encode() if side.once else None,  # type: ignore[attr-defined]
-                )
-            )
+        messages += [outgoing(side.topic, item, side.once, item.id.encode()) for item in records]  # type: ignore[attr-defined]
     return Outcome(messages, article_id=article_id)
 
 
