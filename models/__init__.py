@@ -7,7 +7,6 @@ from models.annotations import (
     Mention,
     Modality,
     Plover,
-    PloverEvent,
     Stance,
     StanceCue,
     StanceLabel,
@@ -15,10 +14,13 @@ from models.annotations import (
 from models.article import Chrome, NormalisedArticle, RawArticle, Sentence, Source
 from models.base import SCHEMA_VERSION, Record
 from models.enriched import DeadLetter, EnrichedArticle, EntitiesArticle, EventsArticle
+from models.plover import CiteInfo, PloverCategory, PloverEntity, PloverEvent, PloverLocation, QuadCode
+from models.story import Story, StoryParticipant
 
 __all__ = [
     "SCHEMA_VERSION",
     "Chrome",
+    "CiteInfo",
     "DeadLetter",
     "EnrichedArticle",
     "EntitiesArticle",
@@ -30,7 +32,11 @@ __all__ = [
     "Modality",
     "NormalisedArticle",
     "Plover",
+    "PloverCategory",
+    "PloverEntity",
     "PloverEvent",
+    "PloverLocation",
+    "QuadCode",
     "RawArticle",
     "Record",
     "Sentence",
@@ -38,4 +44,6 @@ __all__ = [
     "Stance",
     "StanceCue",
     "StanceLabel",
+    "Story",
+    "StoryParticipant",
 ]

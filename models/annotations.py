@@ -7,37 +7,42 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.base import SCHEMA_VERSION, Record
 
 EntityType = Literal["PER", "ORG", "LOC", "MISC"]
 Camp = Literal["haftar", "gnu", "turkey", "russia"]
 
 
 class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A nested record part: like top-level records, it ignores unknown fields of a newer minor version."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 class Mention(_Part):
     """One surface form of an entity; ``start``/``end`` index the article text."""
 
-    text: str
-    start: int
-    end: int
+    text: str = Field(description="The mention as written in the article text")
+    start: int = Field(description="Start offset of the mention in the article text")
+    end: int = Field(description="End offset (exclusive) of the mention in the article text")
 
 
 class Entity(_Part):
     """An actor, linked to the knowledge base (``linked``) or emitted from its surface form."""
 
-    canonical: str
-    type: EntityType
-    camp: Camp | None = None
-    country: str | None = None
-    code: str | None = None
-    linked: bool = True
-    mentions: list[Mention]
+    canonical: str = Field(description="Canonical name: the English Wikipedia title, accents folded to ASCII")
+    type: EntityType = Field(description="PER person, ORG organisation / armed group / government body, LOC place, MISC other")
+    camp: Camp | None = Field(None, description="Side in the Libyan conflict: haftar, gnu (Tripoli), turkey, russia, or none")
+    country: str | None = Field(None, description="ISO 3166 alpha-3 code of the entity's country")
+    code: str | None = Field(
+        None, description="CAMEO-style actor code: country + sector (+ camp group HFT / GNU for Libyan camp actors)"
+    )
+    linked: bool = Field(True, description="True when linked to the knowledge base, false when emitted from its surface form")
+    mentions: list[Mention] = Field(description="Every mention of the entity in the article")
 
 
 class EventType(StrEnum):
+    """The Marsad event taxonomy (see the gold annotation format)."""
+
     VISIT = "VISIT"
     MEETING = "MEETING"
     AGREEMENT = "AGREEMENT"
@@ -54,6 +59,8 @@ class EventType(StrEnum):
 
 
 class Modality(StrEnum):
+    """Whether the article asserts, reports, plans, supposes or recalls the event."""
+
     ASSERTED = "asserted"
     REPORTED = "reported"
     PLANNED = "planned"
@@ -64,34 +71,34 @@ class Modality(StrEnum):
 class Plover(_Part):
     """The PLOVER coding of an event: type, mode and contexts."""
 
-    event: str
-    mode: str | None = None
-    context: list[str] = Field(default_factory=list)
+    event: str = Field(description="PLOVER-style event category as the events stage codes it (see marsad.events.plover)")
+    mode: str | None = Field(None, description="Mode as the events stage codes it")
+    context: list[str] = Field(default_factory=list, description="Contexts as the events stage codes them")
 
 
 class Event(_Part):
     """An event found in one sentence (merged with its repeats in the article)."""
 
-    type: EventType
-    cameo: str
-    plover: Plover
-    actors: list[str]
-    targets: list[str]
-    location: str | None = None
-    time: str | None = None
-    modality: Modality
-    trigger: str
-    evidence: Mention
+    type: EventType = Field(description="Marsad event type")
+    cameo: str = Field(description="CAMEO code from the trigger (may be empty; the PLOVER record always has one)")
+    plover: Plover = Field(description="The events stage's PLOVER-style coding")
+    actors: list[str] = Field(description="Canonical names of the entities that act")
+    targets: list[str] = Field(description="Canonical names of the entities acted upon or hosting")
+    location: str | None = Field(None, description="Canonical name of the place of the event, if the sentence names one")
+    time: str | None = Field(None, description="The sentence's time expression, as written")
+    modality: Modality = Field(description="asserted, reported, planned, hypothetical or historical")
+    trigger: str = Field(description="The trigger phrase (matching form) that found the event")
+    evidence: Mention = Field(description="The sentence the event was found in")
 
 
 class StanceCue(_Part):
     """One cue the stance scorer counted: the phrase, its offsets, the cue kind, its weight."""
 
-    text: str
-    start: int
-    end: int
-    cue: str
-    weight: float
+    text: str = Field(description="The cue phrase as written")
+    start: int = Field(description="Start offset of the cue in the article text")
+    end: int = Field(description="End offset (exclusive) of the cue in the article text")
+    cue: str = Field(description="The kind of cue (naming, distancing, praise, blame, framing, …)")
+    weight: float = Field(description="The cue's signed contribution to the score")
 
 
 StanceLabel = Literal["supportive", "neutral", "critical"]
@@ -100,31 +107,7 @@ StanceLabel = Literal["supportive", "neutral", "critical"]
 class Stance(_Part):
     """The article's own stance toward its target, with the cues that carry it."""
 
-    target: Literal["haftar_camp"] = "haftar_camp"
-    label: StanceLabel
-    score: float = Field(ge=-1.0, le=1.0)
-    evidence: list[StanceCue]
-
-
-class PloverEvent(Record):
-    """One event as a PLOVER-style record on ``marsad.events.plover``."""
-
-    record_name = "plover"
-
-    schema_version: str = SCHEMA_VERSION
-    id: str
-    article_id: str
-    date: str | None
-    actor: str | None
-    actor_code: str | None
-    recipient: str | None
-    recipient_code: str | None
-    event: str
-    mode: str | None
-    context: list[str]
-    event_loc: str | None
-    event_text: str
-    cite_info: dict[str, str | None]
-    marsad_type: EventType
-    cameo: str
-    pipeline_version: str
+    target: Literal["haftar_camp"] = Field("haftar_camp", description="What the stance is toward: the Haftar camp")
+    label: StanceLabel = Field(description="supportive, neutral or critical")
+    score: float = Field(ge=-1.0, le=1.0, description="-1 hostile, 0 neutral reporting, +1 advocacy")
+    evidence: list[StanceCue] = Field(description="The cues that carry the judgement")

@@ -12,11 +12,11 @@ from models.base import SCHEMA_VERSION, Record
 class Source(BaseModel):
     """Where an article came from; ``file`` is kept when it was read from a file."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")  # like top-level records: newer minor versions may add fields
 
-    name: str | None = None
-    url: str | None = None
-    file: str | None = None
+    name: str | None = Field(None, description="Name of the outlet that published the article")
+    url: str | None = Field(None, description="URL of the article")
+    file: str | None = Field(None, description="Name of the file the article was read from")
 
 
 class RawArticle(Record):
@@ -28,25 +28,25 @@ class RawArticle(Record):
 
     record_name = "raw"
 
-    schema_version: str = SCHEMA_VERSION
-    id: str | None = None
-    title: str | None = None
-    text: str
-    source: Source = Field(default_factory=Source)
-    published_at: datetime | None = None
-    language: str | None = None
+    schema_version: str = Field(SCHEMA_VERSION, description="Version of the record schema (major.minor)")
+    id: str | None = Field(None, description="Article id; derived by the normaliser when absent")
+    title: str | None = Field(None, description="Headline")
+    text: str = Field(description="The article text as published (UTF-8)")
+    source: Source = Field(default_factory=Source, description="Where the article came from")
+    published_at: datetime | None = Field(None, description="Publication time (ISO 8601), if known")
+    language: str | None = Field(None, description="Language (ISO 639-1); the normaliser detects it when absent")
 
 
 class Chrome(BaseModel):
     """Page chrome in an article (navigation, datelines, share buttons): ``[start, end)``
     of the text, the text itself, and the pattern of ``knowledge/chrome.yaml`` that found it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
-    text: str
-    start: int
-    end: int
-    pattern: str
+    text: str = Field(description="The removed text")
+    start: int = Field(description="Start offset in the article text")
+    end: int = Field(description="End offset (exclusive) in the article text")
+    pattern: str = Field(description="Name of the chrome pattern that removed it")
 
 
 class Sentence(BaseModel):
@@ -57,13 +57,15 @@ class Sentence(BaseModel):
     from ``norm`` index ``i`` on, the original offset is ``start + i + d``.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
-    start: int
-    end: int
-    norm: str
-    shifts: list[tuple[int, int]] = Field(default_factory=list)
-    heading: bool = False
+    start: int = Field(description="Start offset of the sentence in the article text")
+    end: int = Field(description="End offset (exclusive) of the sentence in the article text")
+    norm: str = Field(description="The sentence's matching form (folded)")
+    shifts: list[tuple[int, int]] = Field(
+        default_factory=list, description="Pairs (i, d): from norm index i on, the original offset is start + i + d"
+    )
+    heading: bool = Field(False, description="True for the headline")
 
 
 class NormalisedArticle(Record):
@@ -71,15 +73,18 @@ class NormalisedArticle(Record):
 
     record_name = "normalised"
 
-    schema_version: str = SCHEMA_VERSION
-    id: str
-    title: str | None = None
-    text: str
-    clean_text: str
-    source: Source = Field(default_factory=Source)
-    published_at: datetime | None = None
-    language: str
-    content_hash: str
-    sentences: list[Sentence]
-    #: Page chrome the normaliser cut away (read also from ``boilerplate``, its name before 1.1).
-    chrome: list[Chrome] = Field(default_factory=list, validation_alias=AliasChoices("chrome", "boilerplate"))
+    schema_version: str = Field(SCHEMA_VERSION, description="Version of the record schema (major.minor)")
+    id: str = Field(description="Stable article id (from the source and the normalised text); the message key")
+    title: str | None = Field(None, description="Headline")
+    text: str = Field(description="The original text, untouched (all offsets index it)")
+    clean_text: str = Field(description="The text without page chrome")
+    source: Source = Field(default_factory=Source, description="Where the article came from")
+    published_at: datetime | None = Field(None, description="Publication time (ISO 8601), if known")
+    language: str = Field(description="Language (ISO 639-1)")
+    content_hash: str = Field(description="Hash of the normalised text (replays map to the same id)")
+    sentences: list[Sentence] = Field(description="The sentences of the text, with their matching forms")
+    chrome: list[Chrome] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("chrome", "boilerplate"),
+        description="The page chrome the normaliser removed (read also from `boilerplate`, its name before 1.1)",
+    )

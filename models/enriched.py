@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -17,7 +17,7 @@ class EntitiesArticle(NormalisedArticle):
 
     record_name = "entities"
 
-    entities: list[Entity]
+    entities: list[Entity] = Field(description="The article's entities, linked to the knowledge base where possible")
 
 
 class EventsArticle(EntitiesArticle):
@@ -25,7 +25,7 @@ class EventsArticle(EntitiesArticle):
 
     record_name = "events"
 
-    events: list[Event]
+    events: list[Event] = Field(description="The article's events, one per happening (repeats merged)")
 
 
 class EnrichedArticle(EventsArticle):
@@ -33,9 +33,9 @@ class EnrichedArticle(EventsArticle):
 
     record_name = "enriched"
 
-    stance: Stance
-    pipeline_version: str
-    processed_at: datetime
+    stance: Stance = Field(description="The article's own stance toward the Haftar camp")
+    pipeline_version: str = Field(description="Version of the pipeline and its knowledge files")
+    processed_at: datetime = Field(description="When the stance stage finished the record (ISO 8601)")
 
 
 class DeadLetter(Record):
@@ -47,16 +47,18 @@ class DeadLetter(Record):
 
     record_name = "dlq"
 
-    schema_version: str = SCHEMA_VERSION
-    stage: str
-    error: str
-    message: str
-    key: str | None = None
-    payload: str
-    payload_encoding: str = "utf-8"
-    topic: str | None = None
-    partition: int | None = None
-    offset: int | None = None
-    time: datetime
-    pipeline_version: str
-    details: dict[str, Any] = Field(default_factory=dict)
+    schema_version: str = Field(SCHEMA_VERSION, description="Version of the record schema (major.minor)")
+    stage: str = Field(description="The stage (or source) that could not process the message")
+    error: str = Field(description="The error class")
+    message: str = Field(description="The error message")
+    key: str | None = Field(None, description="Key of the original message, decoded")
+    payload: str = Field(description="The original message value: UTF-8 text, or base64 (see payload_encoding)")
+    payload_encoding: Literal["utf-8", "base64", "none"] = Field(
+        "utf-8", description="How payload is encoded: utf-8 text, base64 bytes, or none (the message had no value)"
+    )
+    topic: str | None = Field(None, description="Topic the original message was read from")
+    partition: int | None = Field(None, description="Partition of the original message")
+    offset: int | None = Field(None, description="Offset of the original message")
+    time: datetime = Field(description="When the message was dead-lettered (ISO 8601)")
+    pipeline_version: str = Field(description="Version of the pipeline that dead-lettered it")
+    details: dict[str, Any] = Field(default_factory=dict, description="Further context (e.g. the output topic refused)")

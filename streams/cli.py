@@ -232,12 +232,15 @@ def process(paths: tuple[Path, ...], out: Path, dlq: Path | None, summary: bool)
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--gold", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True)
-@click.option("--json", "as_json", is_flag=True, help="print the figures as one JSON object")
-@click.option("--verbose", "-v", is_flag=True, help="list missed and spurious entities and events")
+@click.option(
+    "--json", "as_json", is_flag=True,
+    help="print everything (totals, per-type, per-article, stance confusion, error lists) as one JSON document",
+)
+@click.option("--verbose", "-v", "--errors", "verbose", is_flag=True, help="list missed and spurious entities and events")
 def evaluate(paths: tuple[Path, ...], gold: Path, as_json: bool, verbose: bool) -> None:
     """Score enriched JSONL (or articles, processed offline first) against gold annotations."""
     from streams.tools.evaluation import evaluate as run_evaluation
-    from streams.tools.evaluation import format_table, load_gold
+    from streams.tools.evaluation import format_table, load_gold, to_json
     from streams.tools.offline import enriched_records
 
     try:
@@ -245,9 +248,25 @@ def evaluate(paths: tuple[Path, ...], gold: Path, as_json: bool, verbose: bool) 
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     if as_json:
-        click.echo(orjson.dumps({"summary": result, "articles": [s.article for s in scores]}, option=orjson.OPT_INDENT_2))
+        click.echo(orjson.dumps(to_json(result, scores), option=orjson.OPT_INDENT_2))
     else:
         click.echo(format_table(result, scores, verbose))
+
+
+@main.command("calibrate-stance")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--gold", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True)
+@click.option("--folds", type=int, default=10, show_default=True, help="k of stratified k-fold; -1 leave-one-out; 0 none")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--write", is_flag=True, help="write the fit to streams/knowledge/stance_calibration.yaml")
+def calibrate_stance(paths: tuple[Path, ...], gold: Path, folds: int, seed: int, write: bool) -> None:
+    """Fit the stance family factors, headline and relay factors and neutral band; report CV figures."""
+    from streams.tools.stance_calibration import run
+
+    try:
+        click.echo(run(list(paths), gold, folds=None if folds < 0 else folds, seed=seed, write=write))
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
 
 
 @main.command()

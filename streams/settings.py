@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     web_port: int = Field(default=6066, ge=0, le=65535)
     web_enabled: bool = True
     data_dir: Path = Path("./marsad-data")
+    #: The embedded store's DuckDB file (default: ``<data_dir>/marsad.duckdb``).
+    store: Path | None = None
     #: Largest article accepted, in characters (bigger ones are dead-lettered).
     max_article_chars: int = Field(default=200_000, ge=1_000)
     #: Largest message value accepted, in bytes, before decoding.

@@ -31,6 +31,9 @@ class Actor(BaseModel):
     metonyms: list[str] = Field(default_factory=list)
     #: Among actors sharing a family name, the one a bare mention means by default.
     prefer: bool = False
+    #: A place's coordinates (WGS84 degrees), from the gazetteer's sources.
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
 
     @field_validator("canonical")
     @classmethod

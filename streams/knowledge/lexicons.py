@@ -32,12 +32,113 @@ class _TriggerSpec(BaseModel):
     negative: bool = False
 
 
+class _VerbSpec(BaseModel):
+    """A verb written once: its forms (persons, numbers, object pronouns) are generated.
+
+    ``past`` is the third person masculine singular of the perfect ("التقى"), ``present``
+    that of the imperfect ("يلتقي"); ``passive`` lists passive forms that folding does
+    not already give (a sound verb's passive folds to its active: وُقِّع → وقع);
+    ``nouns`` the verbal nouns and other nouns of the same event; ``then`` words that must
+    follow every verb form ("بحث مع"); ``objects`` adds the object pronouns (استقبله).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    past: str | None = None
+    present: str | None = None
+    passive: list[str] = Field(default_factory=list)
+    nouns: list[str] = Field(default_factory=list)
+    then: list[str] = Field(default_factory=list)
+    objects: bool = False
+    host: bool = False
+    requires: list[str] = Field(default_factory=list)
+    cameo: str | None = None
+    mode: str | None = None
+    negative: bool = False
+
+
 class _TypeSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     cameo: str
     plover: _PloverSpec
     suppresses: list[EventType] = Field(default_factory=list)
-    triggers: list[_TriggerSpec | str]
+    #: A host trigger whose host is a person also codes this type (a reception is a meeting).
+    host_also: EventType | None = None
+    verbs: list[_VerbSpec] = Field(default_factory=list)
+    triggers: list[_TriggerSpec | str] = Field(default_factory=list)
+
+
+class _RolesSpec(BaseModel):
+    """Function words the role rules of the events stage read (see events.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+    between: list[str]
+    destination: list[str]
+    prepositions: list[str]
+    attached_prepositions: list[str]
+    past: list[str]
+    recent: list[str]
+
+
+class _WindowsSpec(BaseModel):
+    """Distances in folded characters (or sentences) the role rules look across."""
+
+    model_config = ConfigDict(extra="forbid")
+    subject_before: int = Field(ge=0)
+    subject_after: int = Field(ge=0)
+    adjacent: int = Field(ge=0)
+    between: int = Field(ge=0)
+    after_cue: int = Field(ge=0)
+    repeat: int = Field(ge=0)
+    destination: int = Field(ge=0)
+    carry_over: int = Field(ge=0)
+    merge_lookback: int = Field(ge=1)
+
+
+def past_forms(past: str, objects: bool = False) -> list[str]:
+    """Perfect forms of the third person: he, she, they two (m/f), they (m)."""
+    if past.endswith("ى"):  # التقى → التقت، التقيا، التقوا، التقاه
+        base = past[:-1]
+        forms = [past, base + "ت", base + "تا", base + "يا", base + "وا"]
+        return forms + ([base + "اه", base + "اها", base + "اهم", base + "ته", base + "تها"] if objects else [])
+    if past.endswith("ا"):  # دعا → دعت، دعتا، دعوا، دعاه
+        base = past[:-1]
+        forms = [past, base + "ت", base + "تا", base + "وا"]
+        return forms + ([past + "ه", past + "ها", past + "هم", base + "ته"] if objects else [])
+    forms = [past, past + "ت", past + "تا", past + "ا", past + "وا"]
+    if objects:
+        forms += [past + "ه", past + "ها", past + "هم", past + "هما", past + "ته", past + "تها"]
+    return forms
+
+
+def present_forms(present: str, objects: bool = False) -> list[str]:
+    """Imperfect forms of the third person (ي/ت prefixes; the future س is a proclitic)."""
+    stem = present[1:] if present[:1] in ("ي", "ت") else present
+    forms: list[str] = []
+    for prefix in ("ي", "ت"):
+        word = prefix + stem
+        if stem.endswith(("ي", "ى")):  # يلتقي → يلتقيان، يلتقون
+            base = word[:-1]
+            forms += [word, base + "يان", base + "ون", base + "وا"]
+        elif stem.endswith("و"):  # يدعو → يدعوان، يدعون
+            forms += [word, word + "ان", word[:-1] + "ون", word + "ا"]
+        else:
+            forms += [word, word + "ان", word + "ون", word + "وا"]
+            if objects:
+                forms += [word + "ه", word + "ها", word + "هم"]
+    return forms
+
+
+def verb_phrases(spec: _VerbSpec) -> tuple[list[str], list[str]]:
+    """(verb forms, noun phrases) of a verb spec, each verb form followed by ``then``."""
+    verbs: list[str] = []
+    if spec.past:
+        verbs += past_forms(spec.past, spec.objects)
+    if spec.present:
+        verbs += present_forms(spec.present, spec.objects)
+    verbs += spec.passive
+    if spec.then:
+        verbs = [f"{verb} {word}" for verb in verbs for word in spec.then]
+    return list(dict.fromkeys(verbs)), list(spec.nouns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +154,39 @@ class Trigger:
     host: bool = False
     negative: bool = False
     requires: tuple[str, ...] = ()
+    #: A finite verb: its subject follows it (VSO) or stands right before it (SVO).
+    verb: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TypeCodes:
+    """What an event type codes to when no trigger overrides it."""
+
+    cameo: str
+    plover_event: str
+    plover_mode: str | None
+    context: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RoleWords:
+    """Folded function words and windows of the role rules."""
+
+    between: frozenset[str]
+    destination: frozenset[str]
+    prepositions: frozenset[str]
+    attached_prepositions: frozenset[str]
+    past: frozenset[str]
+    recent: frozenset[str]
+    subject_before: int
+    subject_after: int
+    adjacent: int
+    between_window: int
+    after_cue: int
+    repeat: int
+    destination_window: int
+    carry_over: int
+    merge_lookback: int
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: built once, used as a cache key
@@ -65,40 +199,58 @@ class TriggerLexicon:
     time_re: re.Pattern[str]
     locatives: frozenset[str]
     historical_cues: frozenset[str] = field(default_factory=frozenset)
+    codes: dict[EventType, TypeCodes] = field(default_factory=dict)
+    host_also: dict[EventType, EventType] = field(default_factory=dict)
+    roles: RoleWords | None = None
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> TriggerLexicon:
         entries: list[tuple[str, Trigger]] = []
         open_phrases: set[str] = set()
         suppresses: dict[EventType, frozenset[EventType]] = {}
+        codes: dict[EventType, TypeCodes] = {}
+        host_also: dict[EventType, EventType] = {}
+
+        def add(event_type: EventType, spec: _TypeSpec, trigger: _TriggerSpec | _VerbSpec, text: str, verb: bool) -> None:
+            is_open = text.endswith("*")
+            stem = text.rstrip("*")
+            phrase = fold_phrase(stem)
+            phrases = [phrase]
+            if is_open:
+                open_phrases.add(phrase)
+                if stem.endswith("ة"):  # زيارة* also matches زيارته، زيارتها، زيارات
+                    phrases.append(phrase[:-1] + "ت")
+                    open_phrases.add(phrases[-1])
+            coded = Trigger(
+                type=event_type,
+                phrase=phrase,
+                cameo=trigger.cameo or spec.cameo,
+                plover_event="REJECT" if trigger.negative else spec.plover.event,
+                plover_mode=trigger.mode or spec.plover.mode,
+                context=tuple(spec.plover.context),
+                host=trigger.host,
+                negative=trigger.negative,
+                requires=tuple(fold_phrase(word) for word in trigger.requires),
+                verb=verb,
+            )
+            entries.extend((variant, coded) for variant in phrases)
+
         for type_name, raw_spec in data["types"].items():
             event_type = EventType(type_name)
             spec = _TypeSpec.model_validate(raw_spec)
             suppresses[event_type] = frozenset(spec.suppresses)
+            codes[event_type] = TypeCodes(spec.cameo, spec.plover.event, spec.plover.mode, tuple(spec.plover.context))
+            if spec.host_also:
+                host_also[event_type] = spec.host_also
+            for verb_spec in spec.verbs:
+                verbs, nouns = verb_phrases(verb_spec)
+                for text in verbs:
+                    add(event_type, spec, verb_spec, text, True)
+                for text in nouns:
+                    add(event_type, spec, verb_spec, text, False)
             for raw_trigger in spec.triggers:
                 trigger = raw_trigger if isinstance(raw_trigger, _TriggerSpec) else _TriggerSpec(phrase=raw_trigger)
-                text = trigger.phrase
-                is_open = text.endswith("*")
-                stem = text.rstrip("*")
-                phrase = fold_phrase(stem)
-                phrases = [phrase]
-                if is_open:
-                    open_phrases.add(phrase)
-                    if stem.endswith("ة"):  # زيارة* also matches زيارته، زيارتها، زيارات
-                        phrases.append(phrase[:-1] + "ت")
-                        open_phrases.add(phrases[-1])
-                coded = Trigger(
-                    type=event_type,
-                    phrase=phrase,
-                    cameo=trigger.cameo or spec.cameo,
-                    plover_event="REJECT" if trigger.negative else spec.plover.event,
-                    plover_mode=trigger.mode or spec.plover.mode,
-                    context=tuple(spec.plover.context),
-                    host=trigger.host,
-                    negative=trigger.negative,
-                    requires=tuple(fold_phrase(word) for word in trigger.requires),
-                )
-                entries += [(variant, coded) for variant in phrases]
+                add(event_type, spec, trigger, trigger.phrase, False)
         modality_entries = [
             (fold_phrase(cue), Modality(name)) for name, cues in data["modality"].items() for cue in cues
         ]
@@ -111,16 +263,43 @@ class TriggerLexicon:
             rf"(?<!\w)(?:(?:{lead}) )?(?:(?:{months})(?: (?:{qualifiers})| \d{{4}})?|(?:[وب]?)(?:{weekdays})(?: (?:{qualifiers}))?"
             rf"|(?:{relative})|(?:عام|سنه|العام) \d{{4}}|\d{{1,2}} (?:و|-) ?\d{{1,2}} (?:{months})|\d{{1,2}} (?:{months})(?: \d{{4}})?)(?!\w)"
         )
+        folded = lambda words: frozenset(fold_phrase(w) for w in words)  # noqa: E731
+        role_spec = _RolesSpec.model_validate(data["roles"])
+        windows = _WindowsSpec.model_validate(data["windows"])
+        roles = RoleWords(
+            between=folded(role_spec.between),
+            destination=folded(role_spec.destination),
+            prepositions=folded(role_spec.prepositions),
+            attached_prepositions=folded(role_spec.attached_prepositions),
+            past=folded(role_spec.past),
+            recent=folded(role_spec.recent) | folded(time["weekdays"]),
+            subject_before=windows.subject_before,
+            subject_after=windows.subject_after,
+            adjacent=windows.adjacent,
+            between_window=windows.between,
+            after_cue=windows.after_cue,
+            repeat=windows.repeat,
+            destination_window=windows.destination,
+            carry_over=windows.carry_over,
+            merge_lookback=windows.merge_lookback,
+        )
         return cls(
             matcher=PhraseMatcher(entries, open_phrases=open_phrases),
             suppresses=suppresses,
             modality=PhraseMatcher(modality_entries),
             time_re=time_re,
             locatives=frozenset(fold_phrase(word) for word in data["locatives"]),
+            codes=codes,
+            host_also=host_also,
+            roles=roles,
         )
 
 
 # --------------------------------------------------------------------------- stance
+
+#: Cue families: each has one calibrated factor (knowledge/stance_calibration.yaml). The
+#: three naming families are reported as cue kind "naming".
+STANCE_FAMILIES: tuple[str, ...] = ("naming", "hostile_naming", "rival_naming", "distancing", "framing")
 
 
 class _CueSpec(BaseModel):
@@ -129,17 +308,30 @@ class _CueSpec(BaseModel):
     weight: float = Field(ge=-1.0, le=1.0)
 
 
+class _SidesSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    camp: list[str]
+    allies: list[str] = Field(default_factory=list)
+    rivals: list[str] = Field(default_factory=list)
+    rival_backers: list[str] = Field(default_factory=list)
+
+
 class _StanceSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    squash: float = Field(gt=0)
-    neutral_band: float = Field(ge=0, lt=1)
+    calibration: str
     decay: bool = True
     distancing_window: int = Field(ge=0)
+    genitive_window: int = Field(ge=0)
     rival_factor: float = Field(ge=0, le=1)
     ally_factor: float = Field(ge=0, le=1)
     quote_factor: float = Field(ge=0, le=1)
     indirect_factor: float = Field(ge=0, le=1)
+    scare_quote_weight: float = Field(ge=-1, le=0)
+    scare_quote_max_words: int = Field(ge=1)
+    sides: _SidesSpec
     naming: list[_CueSpec]
+    hostile_naming: list[_CueSpec]
+    rival_naming: list[_CueSpec]
     distancing: list[_CueSpec]
     framing: list[_CueSpec]
     quote_openers: list[str]
@@ -147,9 +339,24 @@ class _StanceSpec(BaseModel):
     rival_markers: list[str]
 
 
+class StanceCalibration(BaseModel):
+    """The fitted part of the stance score (``marsad calibrate-stance`` writes it)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    squash: float = Field(gt=0)
+    neutral_band: float = Field(ge=0, lt=1)
+    headline_factor: float = Field(ge=0)
+    relay_factor: float = Field(ge=0, le=1)
+    family_factors: dict[str, float]
+    fit: dict[str, Any] = Field(default_factory=dict)  # how it was fitted and what it scored
+
+    def factor(self, family: str) -> float:
+        return self.family_factors.get(family, 1.0)
+
+
 @dataclass(frozen=True, slots=True)
 class Cue:
-    kind: str  # naming | distancing | framing | camp | rival (the last two: side markers)
+    kind: str  # a family of STANCE_FAMILIES, or camp | rival (side markers, weight 0)
     phrase: str
     weight: float
 
@@ -157,38 +364,76 @@ class Cue:
 @dataclass(frozen=True)
 class StanceLexicon:
     matcher: PhraseMatcher[Cue]
-    squash: float
-    neutral_band: float
+    calibration: StanceCalibration
     decay: bool
     distancing_window: int
+    genitive_window: int
     rival_factor: float
     ally_factor: float
     quote_factor: float
     indirect_factor: float
+    scare_quote_weight: float
+    scare_quote_max_words: int
+    camp_camps: frozenset[str]
+    ally_camps: frozenset[str]
+    rival_camps: frozenset[str]
+    backer_camps: frozenset[str]
     quote_openers: frozenset[str]
     #: A quote opener as a whole word, with an optional و/ف in front.
     quote_opener_re: re.Pattern[str]
 
+    @property
+    def squash(self) -> float:
+        return self.calibration.squash
+
+    @property
+    def neutral_band(self) -> float:
+        return self.calibration.neutral_band
+
     @classmethod
-    def from_data(cls, data: dict[str, Any]) -> StanceLexicon:
+    def from_data(cls, data: dict[str, Any], calibration: dict[str, Any] | None = None) -> StanceLexicon:
+        """Build from stance.yaml data; the calibration file it names is read unless given."""
         spec = _StanceSpec.model_validate(data)
-        entries = [
-            (fold_phrase(cue.phrase), Cue(kind, fold_phrase(cue.phrase), cue.weight))
-            for kind, cues in (("naming", spec.naming), ("distancing", spec.distancing), ("framing", spec.framing))
-            for cue in cues
-        ]
-        entries += [(fold_phrase(m), Cue("camp", fold_phrase(m), 0.0)) for m in spec.camp_markers]
-        entries += [(fold_phrase(m), Cue("rival", fold_phrase(m), 0.0)) for m in spec.rival_markers]
+        if calibration is None:
+            from streams.knowledge.files import knowledge_bytes, load_yaml
+
+            calibration = load_yaml(knowledge_bytes(spec.calibration))
+        fitted = StanceCalibration.model_validate(calibration)
+        unknown = set(fitted.family_factors) - set(STANCE_FAMILIES)
+        if unknown:
+            raise ValueError(f"{spec.calibration}: unknown cue families {sorted(unknown)}")
+        entries: list[tuple[str, Cue]] = []
+        open_phrases: set[str] = set()
+
+        def add(kind: str, text: str, weight: float) -> None:
+            phrase = fold_phrase(text.rstrip("*"))
+            if text.endswith("*"):  # an open stem: takes suffixes ("ميليشياته")
+                open_phrases.add(phrase)
+            entries.append((phrase, Cue(kind, phrase, weight)))
+
+        for family in STANCE_FAMILIES:
+            for cue in getattr(spec, family):
+                add(family, cue.phrase, cue.weight)
+        for marker in spec.camp_markers:
+            add("camp", marker, 0.0)
+        for marker in spec.rival_markers:
+            add("rival", marker, 0.0)
         return cls(
-            matcher=PhraseMatcher(entries),
-            squash=spec.squash,
-            neutral_band=spec.neutral_band,
+            matcher=PhraseMatcher(entries, open_phrases=open_phrases),
+            calibration=fitted,
             decay=spec.decay,
             distancing_window=spec.distancing_window,
+            genitive_window=spec.genitive_window,
             rival_factor=spec.rival_factor,
             ally_factor=spec.ally_factor,
             quote_factor=spec.quote_factor,
             indirect_factor=spec.indirect_factor,
+            scare_quote_weight=spec.scare_quote_weight,
+            scare_quote_max_words=spec.scare_quote_max_words,
+            camp_camps=frozenset(spec.sides.camp),
+            ally_camps=frozenset(spec.sides.allies),
+            rival_camps=frozenset(spec.sides.rivals),
+            backer_camps=frozenset(spec.sides.rival_backers),
             quote_openers=frozenset(fold_phrase(word) for word in spec.quote_openers),
             quote_opener_re=re.compile(
                 r"(?<!\w)[وف]?(?:"

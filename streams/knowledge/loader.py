@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from streams.knowledge.actors import Actor, ActorIndex
 from streams.knowledge.chrome import ChromePatterns
+from streams.knowledge.entity_words import EntityWords
 from streams.knowledge.files import fingerprint, knowledge_root, load_yaml
 from streams.knowledge.lexicons import StanceLexicon, TriggerLexicon
 
@@ -27,6 +28,7 @@ class Knowledge:
     chrome: ChromePatterns
     #: Hash of every file under the knowledge directory (see ``files.fingerprint``).
     fingerprint: str
+    entity_words: EntityWords
 
 
 def _read(root: Traversable, name: str) -> Any:
@@ -49,13 +51,16 @@ def load_knowledge(root: Traversable | None = None) -> Knowledge:
                 actors.append(Actor.model_validate(entry))
             except ValidationError as error:
                 raise KnowledgeError(f"actors/{path.name} entry {position}: {error}") from error
+    stance_data = _read(root, "stance.yaml")
     try:
         return Knowledge(
             actors=ActorIndex(actors),
             triggers=TriggerLexicon.from_data(_read(root, "triggers.yaml")),
-            stance=StanceLexicon.from_data(_read(root, "stance.yaml")),
+            # the calibration is fitted by `marsad calibrate-stance`
+            stance=StanceLexicon.from_data(stance_data, _read(root, stance_data["calibration"])),
             chrome=ChromePatterns.from_data(_read(root, "chrome.yaml")),
             fingerprint=fingerprint(root),
+            entity_words=EntityWords.from_data(_read(root, "entities.yaml")),
         )
     except (ValidationError, ValueError) as error:
         raise KnowledgeError(str(error)) from error

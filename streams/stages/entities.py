@@ -20,6 +20,7 @@ personal title (السفير، الفريق، اللواء …) or are written i
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,39 +28,12 @@ from models import EntitiesArticle, Entity, Mention, NormalisedArticle
 from streams.backends import Backends
 from streams.knowledge import Actor, AliasKind, Knowledge, load_knowledge
 from streams.knowledge.actors import Alias
+from streams.knowledge.entity_words import EntityWords
+from streams.text.spans import Spans
 from streams.text.matchform import fold_phrase, span_to_original
 from streams.text.tokens import word_before
 
-_KINSHIP = frozenset(
-    fold_phrase(w)
-    for w in ("نجل", "نجلي", "نجلا", "ابن", "ابنا", "أبناء", "أنجال", "أبنائه", "نجليه", "نجله", "ابنه", "ابنيه", "شقيقه", "والده")
-)
-_LOCATIVE_WORDS = frozenset(
-    fold_phrase(w)
-    for w in ("في", "إلى", "الى", "من", "داخل", "قرب", "نحو", "مدينة", "بمدينة", "العاصمة", "عاصمة", "بالعاصمة", "ميناء", "بميناء", "حتى", "عبر", "وإلى")
-)
-_LOCATIVE_CLITICS = frozenset(("ب", "وب", "فب", "ل", "ول", "فل"))
-_TITLES = frozenset(
-    fold_phrase(w)
-    for w in (
-        "الوزير", "الوزيرة", "السفير", "السفيرة", "الفريق", "اللواء", "المشير", "العقيد", "العميد",
-        "الرائد", "النقيب", "المقدم", "الجنرال", "الأدميرال", "الشيخ", "الدكتور", "الدكتورة", "السيد",
-        "السيدة", "المبعوث", "المبعوثة", "القنصل", "النائب", "النائبة", "المستشار", "المستشارة",
-        "الأمير", "الملك", "آمر", "الآمر", "المتحدث", "القائد", "العقيد", "الرئيس",
-    )
-)
-_STOP = frozenset(
-    fold_phrase(w)
-    for w in (
-        "في", "من", "على", "عن", "إلى", "الى", "مع", "و", "أن", "إن", "قد", "كان", "كانت", "الذي", "التي",
-        "الذين", "هذا", "هذه", "ذلك", "تلك", "بعد", "قبل", "خلال", "حيث", "كما", "أو", "ثم", "لدى", "بين",
-        "عند", "منذ", "حول", "ضد", "إنه", "أنه", "لم", "لن", "ما", "لا", "هو", "هي", "باسم", "السابق",
-        "الأسبق", "الحالي", "العام", "الجديد", "الليبي", "التركي", "أيضا", "بشأن", "وزير", "وزيرة", "رئيس",
-        "مجلس", "حكومة", "جهاز", "هيئة", "قائد", "قوات", "مدير", "نائب", "أركان", "سفير", "عضو", "وفد",
-    )
-)
 _WORD_RE = re.compile(r"\w+")
-_TITLE_RE = re.compile(r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, _TITLES), key=len, reverse=True)) + r")(?!\w)")
 _ANY_LATIN_CAPITAL = re.compile(r"[A-Z]")
 _LATIN_NAME_RE = re.compile(r"(?<![\w])[A-Z][\w'’.-]*(?:[ -](?:[A-Z0-9][\w'’.-]*|of|de|al|el|and|&))*(?:[ -][A-Z0-9][\w'’.-]*)?")
 
@@ -89,13 +63,14 @@ def extract_entities(
 
 def augment(entities: list[Entity], extra: list[Entity]) -> list[Entity]:
     """Add a backend's entities: mentions overlapping an existing mention are dropped."""
-    taken = [(m.start, m.end) for e in entities for m in e.mentions]
+    taken = Spans((m.start, m.end) for e in entities for m in e.mentions)
     by_name = {e.canonical: e for e in entities}
     for entity in extra:
-        fresh = [m for m in entity.mentions if all(m.end <= s or m.start >= e for s, e in taken)]
+        fresh = [m for m in entity.mentions if not taken.overlaps(m.start, m.end)]
         if not fresh:
             continue
-        taken += [(m.start, m.end) for m in fresh]
+        for m in fresh:
+            taken.add(m.start, m.end)
         if entity.canonical in by_name:
             by_name[entity.canonical].mentions.extend(fresh)
             by_name[entity.canonical].mentions.sort(key=lambda m: m.start)
@@ -110,6 +85,7 @@ def augment(entities: list[Entity], extra: list[Entity]) -> list[Entity]:
 def find_entities(article: NormalisedArticle, knowledge: Knowledge | None = None) -> list[Entity]:
     knowledge = knowledge or load_knowledge()
     index = knowledge.actors
+    words = knowledge.entity_words
     hits: list[_Hit] = []
     for number, sentence in enumerate(article.sentences):
         for match in index.matcher.find(sentence.norm, nested=True):
@@ -120,7 +96,7 @@ def find_entities(article: NormalisedArticle, knowledge: Knowledge | None = None
                 if not aliases:
                     continue
             hits.append(_Hit(match.start, match.end, number, aliases, match.clitic, match.nested))
-    _resolve(article, hits, index.actors)
+    _Resolver(article, hits, index.actors, words).resolve()
     hits = _drop_redundant_nested(hits)
 
     mentions: dict[int, list[Mention]] = {}
@@ -133,22 +109,30 @@ def find_entities(article: NormalisedArticle, knowledge: Knowledge | None = None
         if hit.actor is not None:
             mentions.setdefault(hit.actor, []).append(Mention(text=article.text[start:end], start=start, end=end))
     entities = [_entity(index.actors[actor], found) for actor, found in mentions.items()]
-    entities += _unlinked(article, covered)
+    entities += _unlinked(article, Spans(covered), words)
     entities.sort(key=lambda entity: entity.mentions[0].start)
     return entities
 
 
 def _drop_redundant_nested(hits: list[_Hit]) -> list[_Hit]:
-    """A nested hit naming the same actor as the match around it adds nothing."""
+    """A nested hit naming the same actor as the match around it adds nothing.
+
+    Hits come in text order, each nested hit after the top-level match holding it, and
+    top-level matches do not overlap: the enclosing match is the last top-level one seen.
+    """
     kept: list[_Hit] = []
+    parent: _Hit | None = None
     for hit in hits:
-        if hit.nested:
-            parent = next(
-                (p for p in hits if not p.nested and p.sentence == hit.sentence and p.start <= hit.start and hit.end <= p.end),
-                None,
-            )
-            if parent is not None and parent.actor == hit.actor:
-                continue
+        if not hit.nested:
+            parent = hit
+        elif (
+            parent is not None
+            and parent.sentence == hit.sentence
+            and parent.start <= hit.start
+            and hit.end <= parent.end
+            and parent.actor == hit.actor
+        ):
+            continue
         kept.append(hit)
     return kept
 
@@ -167,160 +151,178 @@ def _entity(actor: Actor, mentions: list[Mention]) -> Entity:
 
 # --------------------------------------------------------------------------- resolution
 
-
-def _resolve(article: NormalisedArticle, hits: list[_Hit], actors: list[Actor]) -> None:
-    """Decide the actor of every hit in place (``None`` drops it)."""
-    # 1. unambiguous full names, countries and cities
-    for position, hit in enumerate(hits):
-        kinds = {alias.kind for alias in hit.aliases}
-        names = [alias for alias in hit.aliases if alias.kind == AliasKind.NAME]
-        if AliasKind.METONYM in kinds or (AliasKind.DEMONYM in kinds and not names):
-            hit.actor = _place_or_country(article, hit)
-        elif names and len({alias.actor for alias in names}) == 1:
-            hit.actor = names[0].actor
-        elif names:
-            hit.actor = None  # two actors share a full name: settled with the family names
-    full = [(hit.sentence, hit.start, hit.actor) for hit in hits if hit.actor is not None]
-    named_actors = {actor for _, _, actor in full}
-    bindings = _role_bindings(article, hits, actors)
-
-    for position, hit in enumerate(hits):
-        if hit.actor is not None:
-            continue
-        kinds = {alias.kind for alias in hit.aliases}
-        if AliasKind.ROLE in kinds:
-            following = next((h for h in hits[position + 1 :] if not h.nested), None)
-            if following is not None and _name_follows(article, hit, following, actors):
-                continue  # "وزير الدفاع التركي يشار غولر": the name carries the mention
-            phrase = _phrase(article, hit)
-            hit.actor = bindings.get(phrase, next(alias.actor for alias in hit.aliases if alias.kind == AliasKind.ROLE))
-            continue
-        candidates = [alias.actor for alias in hit.aliases if alias.kind in (AliasKind.SHORT, AliasKind.NAME)]
-        if candidates:
-            hit.actor = _family_member(article, hits, position, candidates, full, actors)
-            continue
-        given = [alias.actor for alias in hit.aliases if alias.kind == AliasKind.GIVEN]
-        if given:
-            hit.actor = _given_name(article, hits, position, given, named_actors, actors)
+#: How many hits back a given name looks for the relative named before it.
+_KIN_LOOKBACK = 8
 
 
-def _phrase(article: NormalisedArticle, hit: _Hit) -> str:
-    return article.sentences[hit.sentence].norm[hit.start : hit.end]
+class _Resolver:
+    """Decide the actor of every hit in place (``None`` drops it).
 
-
-def _role_bindings(article: NormalisedArticle, hits: list[_Hit], actors: list[Actor]) -> dict[str, int]:
-    """Role phrases the article itself binds to a name ("وزير الدفاع التركي، خلوصي أكار").
-
-    The knowledge base knows a role's current holder; an article about another year names
-    its own, and its bare uses of the role then mean that person.
+    Each hit is settled with a bounded amount of work (indexes built once per article),
+    so the stage stays near-linear in the number of mentions.
     """
-    bindings: dict[str, int] = {}
-    top = [hit for hit in hits if not hit.nested]
-    for position, hit in enumerate(top[:-1]):
-        if any(alias.kind == AliasKind.ROLE for alias in hit.aliases):
-            following = top[position + 1]
-            names = [a.actor for a in following.aliases if a.kind == AliasKind.NAME and actors[a.actor].type == "PER"]
-            if names and _name_follows(article, hit, following, actors):
-                bindings.setdefault(_phrase(article, hit), names[0])
-    return bindings
 
+    def __init__(self, article: NormalisedArticle, hits: list[_Hit], actors: list[Actor], words: EntityWords):
+        self.article = article
+        self.hits = hits
+        self.actors = actors
+        self.words = words
+        # for each hit, the index of the next top-level hit after it (len(hits) if none)
+        self.next_top = [len(hits)] * len(hits)
+        following = len(hits)
+        for position in range(len(hits) - 1, -1, -1):
+            self.next_top[position] = following
+            if not hits[position].nested:
+                following = position
+        self.positions: dict[int, list[tuple[int, int]]] = {}
 
-def _preceding_word(article: NormalisedArticle, hit: _Hit) -> str:
-    return word_before(article.sentences[hit.sentence].norm, hit.start - len(hit.clitic))
+    def resolve(self) -> None:
+        hits = self.hits
+        # 1. unambiguous full names, countries and cities
+        for hit in hits:
+            kinds = {alias.kind for alias in hit.aliases}
+            names = [alias for alias in hit.aliases if alias.kind == AliasKind.NAME]
+            if AliasKind.METONYM in kinds or (AliasKind.DEMONYM in kinds and not names):
+                hit.actor = self._place_or_country(hit)
+            elif names and len({alias.actor for alias in names}) == 1:
+                hit.actor = names[0].actor
+            elif names:
+                hit.actor = None  # two actors share a full name: settled with the family names
+        for hit in hits:  # in text order: every list is sorted
+            if hit.actor is not None:
+                self.positions.setdefault(hit.actor, []).append((hit.sentence, hit.start))
+        bindings = self._role_bindings()
 
+        for position, hit in enumerate(hits):
+            if hit.actor is not None:
+                continue
+            kinds = {alias.kind for alias in hit.aliases}
+            if AliasKind.ROLE in kinds:
+                following = self.next_top[position]
+                if following < len(hits) and self._name_follows(hit, hits[following]):
+                    continue  # "وزير الدفاع التركي يشار غولر": the name carries the mention
+                hit.actor = bindings.get(
+                    self._phrase(hit), next(alias.actor for alias in hit.aliases if alias.kind == AliasKind.ROLE)
+                )
+                continue
+            candidates = [alias.actor for alias in hit.aliases if alias.kind in (AliasKind.SHORT, AliasKind.NAME)]
+            if candidates:
+                hit.actor = self._family_member(position, candidates)
+                continue
+            given = [alias.actor for alias in hit.aliases if alias.kind == AliasKind.GIVEN]
+            if given:
+                hit.actor = self._given_name(position, given)
 
-def _place_or_country(article: NormalisedArticle, hit: _Hit) -> int:
-    cities = [alias.actor for alias in hit.aliases if alias.kind == AliasKind.NAME]
-    countries = [alias.actor for alias in hit.aliases if alias.kind in (AliasKind.METONYM, AliasKind.DEMONYM)]
-    if not cities:
-        return countries[0]
-    if not countries:
-        return cities[0]
-    locative = hit.clitic in _LOCATIVE_CLITICS or _preceding_word(article, hit) in _LOCATIVE_WORDS
-    return cities[0] if locative else countries[0]
+    def _phrase(self, hit: _Hit) -> str:
+        return self.article.sentences[hit.sentence].norm[hit.start : hit.end]
 
+    def _preceding_word(self, hit: _Hit) -> str:
+        return word_before(self.article.sentences[hit.sentence].norm, hit.start - len(hit.clitic))
 
-def _name_follows(article: NormalisedArticle, role: _Hit, following: _Hit, actors: list[Actor]) -> bool:
-    if following.sentence != role.sentence:
-        return False
-    gap = article.sentences[role.sentence].norm[role.end : following.start - len(following.clitic)]
-    if len(gap.strip(" ,")) > 0:
-        return False
-    return any(actors[alias.actor].type == "PER" for alias in following.aliases)
+    def _role_bindings(self) -> dict[str, int]:
+        """Role phrases the article itself binds to a name ("وزير الدفاع التركي، خلوصي أكار").
 
+        The knowledge base knows a role's current holder; an article about another year
+        names its own, and its bare uses of the role then mean that person.
+        """
+        bindings: dict[str, int] = {}
+        top = [hit for hit in self.hits if not hit.nested]
+        for position, hit in enumerate(top[:-1]):
+            if any(alias.kind == AliasKind.ROLE for alias in hit.aliases):
+                following = top[position + 1]
+                names = [
+                    a.actor for a in following.aliases if a.kind == AliasKind.NAME and self.actors[a.actor].type == "PER"
+                ]
+                if names and self._name_follows(hit, following):
+                    bindings.setdefault(self._phrase(hit), names[0])
+        return bindings
 
-def _family_member(
-    article: NormalisedArticle,
-    hits: list[_Hit],
-    position: int,
-    candidates: list[int],
-    full: list[tuple[int, int, int]],
-    actors: list[Actor],
-) -> int | None:
-    hit = hits[position]
-    family = set(candidates)
-    if len(family) == 1:
-        return candidates[0]
-    preferred = next((actor for actor in candidates if actors[actor].prefer), None)
-    if _preceding_word(article, hit) in _KINSHIP and preferred is not None:
-        return preferred
-    here = (hit.sentence, hit.start)
-    before = [(s, p, actor) for s, p, actor in full if actor in family and (s, p) < here]
-    if before:
-        return before[-1][2]
-    after = [(s, p, actor) for s, p, actor in full if actor in family and (s, p) > here]
-    if after:
-        return after[0][2]
-    return preferred if preferred is not None else candidates[0]
+    def _place_or_country(self, hit: _Hit) -> int:
+        cities = [alias.actor for alias in hit.aliases if alias.kind == AliasKind.NAME]
+        countries = [alias.actor for alias in hit.aliases if alias.kind in (AliasKind.METONYM, AliasKind.DEMONYM)]
+        if not cities:
+            return countries[0]
+        if not countries:
+            return cities[0]
+        locative = hit.clitic in self.words.locative_clitics or self._preceding_word(hit) in self.words.locatives
+        return cities[0] if locative else countries[0]
 
+    def _name_follows(self, role: _Hit, following: _Hit) -> bool:
+        if following.sentence != role.sentence:
+            return False
+        gap = self.article.sentences[role.sentence].norm[role.end : following.start - len(following.clitic)]
+        if len(gap.strip(" ,")) > 0:
+            return False
+        return any(self.actors[alias.actor].type == "PER" for alias in following.aliases)
 
-def _given_name(
-    article: NormalisedArticle,
-    hits: list[_Hit],
-    position: int,
-    candidates: list[int],
-    named_actors: set[int],
-    actors: list[Actor],
-) -> int | None:
-    in_article = [actor for actor in candidates if actor in named_actors]
-    if in_article:
-        return in_article[0]
-    hit = hits[position]
-    family_of = {actor: set(actors[actor].short) for actor in candidates}
-    if _preceding_word(article, hit) in _KINSHIP:
-        # "استقبله المشير خليفة حفتر بحضور نجله صدام": the father named just before
-        for earlier in reversed(hits[:position]):
-            if earlier.sentence != hit.sentence:
+    def _family_member(self, position: int, candidates: list[int]) -> int | None:
+        """A shared family name: the member named nearest before, else first after, else the default."""
+        hit = self.hits[position]
+        family = set(candidates)
+        if len(family) == 1:
+            return candidates[0]
+        preferred = next((actor for actor in candidates if self.actors[actor].prefer), None)
+        if self._preceding_word(hit) in self.words.kinship and preferred is not None:
+            return preferred
+        here = (hit.sentence, hit.start)
+        before: tuple[tuple[int, int], int] | None = None
+        after: tuple[tuple[int, int], int] | None = None
+        for actor in family:
+            seen = self.positions.get(actor)
+            if not seen:
+                continue
+            cut = bisect_left(seen, here)
+            if cut > 0 and (before is None or seen[cut - 1] > before[0]):
+                before = (seen[cut - 1], actor)
+            cut = bisect_right(seen, here, cut)
+            if cut < len(seen) and (after is None or seen[cut] < after[0]):
+                after = (seen[cut], actor)
+        if before is not None:
+            return before[1]
+        if after is not None:
+            return after[1]
+        return preferred if preferred is not None else candidates[0]
+
+    def _given_name(self, position: int, candidates: list[int]) -> int | None:
+        """A given name links only to an actor of the article or of a kinship phrase just before."""
+        in_article = [actor for actor in candidates if actor in self.positions]
+        if in_article:
+            return in_article[0]
+        hits, actors = self.hits, self.actors
+        hit = hits[position]
+        family_of = {actor: set(actors[actor].short) for actor in candidates}
+        if self._preceding_word(hit) in self.words.kinship:
+            # "استقبله المشير خليفة حفتر بحضور نجله صدام": the father named just before
+            for earlier_position in range(position - 1, max(-1, position - 1 - _KIN_LOOKBACK), -1):
+                earlier = hits[earlier_position]
+                if earlier.sentence != hit.sentence:
+                    break
+                if earlier.actor is not None and actors[earlier.actor].type == "PER":
+                    shared = [a for a in candidates if family_of[a] & set(actors[earlier.actor].short)]
+                    if shared:
+                        return shared[0]
+                    break
+        # "نجلي حفتر صدام وخالد": a kinship phrase of the family shortly before, same sentence
+        for earlier in reversed(hits[max(0, position - 4) : position]):
+            if earlier.sentence != hit.sentence or hit.start - earlier.end > 30:
                 break
-            if earlier.actor is not None and actors[earlier.actor].type == "PER":
-                shared = [a for a in candidates if family_of[a] & set(actors[earlier.actor].short)]
+            family_short = {alias.actor for alias in earlier.aliases if alias.kind == AliasKind.SHORT}
+            if family_short and self._preceding_word(earlier) in self.words.kinship:
+                shared = [actor for actor in candidates if actor in family_short]
                 if shared:
                     return shared[0]
-                break
-    # "نجلي حفتر صدام وخالد": a kinship phrase of the family shortly before, same sentence
-    for earlier in reversed(hits[max(0, position - 4) : position]):
-        if earlier.sentence != hit.sentence or hit.start - earlier.end > 30:
-            break
-        family_short = {alias.actor for alias in earlier.aliases if alias.kind == AliasKind.SHORT}
-        if family_short and _preceding_word(article, earlier) in _KINSHIP:
-            shared = [actor for actor in candidates if actor in family_short]
-            if shared:
-                return shared[0]
-    return None
+        return None
 
 
 # --------------------------------------------------------------------------- unlinked
 
 
-def _unlinked(article: NormalisedArticle, covered: list[tuple[int, int]]) -> list[Entity]:
+def _unlinked(article: NormalisedArticle, covered: Spans, words: EntityWords) -> list[Entity]:
     """Names the knowledge base lacks: after a personal title, or in Latin script."""
     found: dict[str, Entity] = {}
 
-    def is_covered(start: int, end: int) -> bool:
-        return any(start < c_end and end > c_start for c_start, c_end in covered)
-
     def add(surface: str, start: int, end: int, kind: str) -> None:
-        if is_covered(start, end):
+        if covered.overlaps(start, end):
             return
         entity = found.get(surface)
         mention = Mention(text=surface, start=start, end=end)
@@ -331,12 +333,12 @@ def _unlinked(article: NormalisedArticle, covered: list[tuple[int, int]]) -> lis
 
     for sentence in article.sentences:
         norm = sentence.norm
-        for title in _TITLE_RE.finditer(norm):
+        for title in words.title_re.finditer(norm):
             name_words: list[re.Match[str]] = []
             cursor = title.end()
             for follower in _WORD_RE.finditer(norm, cursor, min(len(norm), cursor + 60)):
                 token = follower.group()
-                if norm[cursor : follower.start()].strip() or token in _STOP or token in _TITLES or token.isdigit():
+                if norm[cursor : follower.start()].strip() or token in words.stop or token in words.titles or token.isdigit():
                     break
                 if not name_words and (token.startswith("ال") or len(token) < 3):
                     break

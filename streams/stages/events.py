@@ -3,52 +3,55 @@
 A trigger lexicon (``knowledge/triggers.yaml``) finds candidate events per sentence; the
 entities of that sentence are the participants (a mention inside another mention is not
 a participant of its own; equipment stands for its country; named events and accords are
-not agents):
+not agents; a nisba adjective such as "التركي" or a place is never an actor):
 
 * "بين X و Y" makes X the actor and Y the target;
-* otherwise the actor is the person or body nearest before the trigger (SVO), else the
-  first participant after it, else a person or body further back in the sentence (VSO: "التقى حفتر … غولر"); the others after the trigger
-  are targets; for a visit, a country or place after "إلى" is its destination (a
-  target); for host triggers (استقبل) the guest is the actor and the host the target;
+* a finite verb's subject follows it (VSO: "التقى حفتر … غولر", "قال الرئيس …") unless a
+  preposition introduces what follows ("اجتمع مع …"); else it is the person or body
+  right before it (SVO, "أنقرة تواصل …" for a country standing right before the verb);
+* for other triggers (nouns) the actor is the person or body nearest before the trigger,
+  else the first participant after it, else a person or body further back in the
+  sentence; the others after the trigger are targets; for a visit, a country or place
+  after "إلى" is its destination (a target); for host triggers (استقبل) the guest is the
+  actor and the host the target;
+* the speaker of a statement is its actor: a statement needs one, and a speech verb
+  inside quoted words is part of what someone said, not a statement of its own;
 * a sentence with a trigger but no participants continues the previous event's
-  participants when that event is at most two sentences back;
+  participants when that event is at most ``carry_over`` sentences back;
 * the location is the place after a locative (في، إلى، ب…) nearest the trigger; the time
   the time expression nearest the trigger; the modality a cue right after the trigger
   ("زيارة مرتقبة"), else the nearest cue before it, else ``historical`` when the sentence
-  dates it to an earlier year or a past month, else ``asserted``.
+  dates it to a year before the article's (its publication year, else the latest year
+  it mentions) or to a past month, else ``asserted``.
 
-Repeats of an event (same type, a shared participant, the same modality or one of them
-asserted) merge into the first; a maritime accord is one affair per article.
+Repeats of an event merge into the first: same type, a shared participant, the same
+modality or one of them asserted; statements by the same speaker are one; a maritime accord is one affair
+per article.
+
+Every look-up is a bisection over the sentence's sorted participants and cues, bounded
+by the windows in the lexicon, so the stage stays near-linear in the article's length
+and in the number of triggers and mentions.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from models import EntitiesArticle, Event, EventsArticle, Mention, Modality, Plover, Sentence
 from models.annotations import EventType
 from streams.knowledge import ActorIndex, Knowledge, load_knowledge
-from streams.knowledge.lexicons import Trigger, TriggerLexicon
+from streams.knowledge.lexicons import RoleWords, Trigger, TriggerLexicon
 from streams.stages.mentions import PlacedMention, placed_mentions
+from streams.text.matcher import CLITICS
 from streams.text.matchform import fold_phrase, span_to_original
 from streams.text.tokens import word_before
 
-_BETWEEN = fold_phrase("بين")
-_TO = frozenset(fold_phrase(w) for w in ("إلى", "الى", "نحو"))
 _YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
-_WEEKDAYS = tuple(
-    fold_phrase(d) for d in ("الأحد", "الاثنين", "الإثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأسبوع")
-)
-_PAST = fold_phrase("الماضي")
-#: How far before a trigger (folded characters) its subject may stand.
-_SUBJECT_WINDOW = 100
-#: How far after a trigger a modality cue still qualifies it ("زيارة مرتقبة").
-_AFTER_CUE_WINDOW = 20
-#: How many sentences back an event's participants carry over to a sentence without any.
-_CARRY_OVER = 2
+_QUOTE = '"'  # the matching form has one kind of quote
 
 
 @dataclass(slots=True)
@@ -59,6 +62,10 @@ class _Participant:
     place: bool  # a city, base or region: a location rather than an agent
     country: bool
     agent: bool  # a person or body (preferred as a subject)
+    nisba: bool = False  # "التركي": describes something, never acts
+    media: bool = False  # an outlet: reports events rather than taking part
+    prepositional: bool = False  # right after a preposition ("مع تركيا"، "بأنقرة")
+    destination: bool = False  # right after إلى/نحو
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +77,8 @@ class _Roles:
     equipment_country: dict[str, str]
     place_country: dict[str, str]
     not_agents: frozenset[str]
+    demonyms: frozenset[str]
+    media: frozenset[str]
 
 
 @lru_cache(maxsize=4)
@@ -91,7 +100,118 @@ def _roles_of(index: ActorIndex) -> _Roles:
         for a in index.actors
         if a.type == "LOC" and a.canonical not in countries and a.country in by_code
     }
-    return _Roles(frozenset(countries), by_code, equipment, places, frozenset(not_agents))
+    demonyms = {fold_phrase(d) for a in index.actors if a.canonical in countries for d in a.demonyms}
+    media = {a.canonical for a in index.actors if (a.code or "").endswith("MED")}
+    return _Roles(frozenset(countries), by_code, equipment, places, frozenset(not_agents), frozenset(demonyms), frozenset(media))
+
+
+@dataclass(slots=True)
+class _View:
+    """One sentence's participants and cues, sorted once for windowed look-ups."""
+
+    sentence: Sentence
+    participants: list[_Participant]
+    starts: list[int] = field(default_factory=list)
+    name_starts: list[int] = field(default_factory=list)
+    name_max_end: list[int] = field(default_factory=list)  # running max of the names' ends
+    last_agent: list[int] = field(default_factory=list)  # index of the last PER/ORG at or before i
+    between: list[int] = field(default_factory=list)
+    quotes: list[tuple[int, int]] = field(default_factory=list)
+    places: list[_Participant] = field(default_factory=list)  # after a locative
+    countries: list[_Participant] = field(default_factory=list)
+    times: list[tuple[int, int]] = field(default_factory=list)
+    cues: list[tuple[int, int, Modality]] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    evidence: Mention | None = None
+    _required: dict[str, bool] = field(default_factory=dict)
+
+    def has(self, word: str) -> bool:
+        """Is ``word`` in the sentence? Answered once per word and sentence."""
+        found = self._required.get(word)
+        if found is None:
+            found = self._required[word] = word in self.sentence.norm
+        return found
+
+    def quoted(self, position: int) -> bool:
+        index = bisect_right(self.quotes, (position, 1 << 60)) - 1
+        return index >= 0 and self.quotes[index][0] <= position < self.quotes[index][1]
+
+    def before(self, position: int, limit: int) -> list[_Participant]:
+        """Up to ``limit`` participants ending at or before ``position``, nearest first."""
+        found: list[_Participant] = []
+        index = bisect_right(self.starts, position) - 1
+        scanned = 0
+        while index >= 0 and len(found) < limit and scanned < limit + 4:
+            p = self.participants[index]
+            if p.end <= position:
+                found.append(p)
+            index -= 1
+            scanned += 1
+        return found
+
+    def after(self, position: int, limit: int) -> list[_Participant]:
+        """Up to ``limit`` participants starting at or after ``position``, in order."""
+        index = bisect_left(self.starts, position)
+        return self.participants[index : index + limit]
+
+    def agent_before(self, position: int) -> _Participant | None:
+        """The last person or body ending before ``position``, however far back."""
+        index = bisect_right(self.starts, position) - 1
+        while index >= 0:
+            candidate = self.last_agent[index]
+            if candidate < 0:
+                return None
+            p = self.participants[candidate]
+            if p.end <= position:
+                return p
+            index = candidate - 1
+        return None
+
+    def overlaps_name(self, start: int, end: int) -> bool:
+        index = bisect_left(self.name_starts, end) - 1
+        return index >= 0 and self.name_max_end[index] > start
+
+
+def _view(sentence: Sentence, participants: list[_Participant], lexicon: TriggerLexicon) -> _View:
+    norm = sentence.norm
+    roles = lexicon.roles
+    assert roles is not None
+    view = _View(sentence, participants)
+    view.starts = [p.start for p in participants]
+    running, last = -1, -1
+    for i, p in enumerate(participants):
+        if p.agent:
+            last = i
+        view.last_agent.append(last)
+        if not p.country:
+            running = max(running, p.end)
+            view.name_starts.append(p.start)
+            view.name_max_end.append(running)
+        before = word_before(norm, p.start)
+        attached = _attached_clitic(norm, p.start)
+        p.destination = before in roles.destination
+        p.prepositional = before in roles.prepositions or attached in roles.attached_prepositions
+        if p.place or p.country:
+            if attached.endswith("ب") or before in lexicon.locatives:
+                (view.countries if p.country else view.places).append(p)
+    for word in roles.between:
+        view.between += [m.start() for m in re.finditer(rf"(?<!\w){re.escape(word)} ", norm)]
+    view.between.sort()
+    marks = [i for i, char in enumerate(norm) if char == _QUOTE]
+    view.quotes = [(marks[i], marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
+    view.times = list(_time_spans(norm, lexicon))
+    view.cues = list(_modality_cues(norm, lexicon))
+    view.years = [int(y) for y in _YEAR_RE.findall(norm)]
+    return view
+
+
+def _attached_clitic(norm: str, start: int) -> str:
+    """Letters glued in front of a mention ("بأنقرة" → "ب"), if they are proclitics."""
+    begin = start
+    while begin > 0 and norm[begin - 1].isalnum() and start - begin < 3:
+        begin -= 1
+    clitic = norm[begin:start]
+    return clitic if clitic in CLITICS or clitic in ("لل", "ولل", "فلل") else ""
 
 
 def code_events(article: EntitiesArticle, knowledge: Knowledge | None = None) -> EventsArticle:
@@ -99,59 +219,70 @@ def code_events(article: EntitiesArticle, knowledge: Knowledge | None = None) ->
     return EventsArticle.model_construct(**dict(article), events=find_events(article, knowledge))
 
 
+def _reference_year(article: EntitiesArticle) -> int | None:
+    """The year the article speaks from: its publication year, else the latest it mentions."""
+    if article.published_at:
+        return article.published_at.year
+    years = [int(y) for sentence in article.sentences for y in _YEAR_RE.findall(sentence.norm)]
+    return max(years) if years else None
+
+
 def find_events(article: EntitiesArticle, knowledge: Knowledge | None = None) -> list[Event]:
     knowledge = knowledge or load_knowledge()
     lexicon = knowledge.triggers
+    words = lexicon.roles
+    assert words is not None
     roles = _roles_of(knowledge.actors)
-    year = article.published_at.year if article.published_at else None
+    year = _reference_year(article)
+    kinds = {entity.canonical: entity.type for entity in article.entities}
     by_sentence = _participants_by_sentence(article, roles)
     events: list[tuple[int, Event]] = []
     for number, sentence in enumerate(article.sentences):
         participants = by_sentence.get(number, [])
-        for start, end, trigger in _triggers(sentence, participants, lexicon):
-            previous = events[-1][1] if events and number - events[-1][0] <= _CARRY_OVER else None
-            event = _event(article, number, start, end, trigger, participants, lexicon, year, roles)
-            if event is None and previous is not None and not participants:
-                event = _event(article, number, start, end, trigger, [], lexicon, year, roles, carried=previous)
+        view = _view(sentence, participants, lexicon)
+        for start, end, trigger in _triggers(view, lexicon):
+            previous = events[-1][1] if events and number - events[-1][0] <= words.carry_over else None
+            event = _event(article, number, start, end, trigger, view, lexicon, year, roles)
+            if event is None and previous is not None and not participants and trigger.type != EventType.STATEMENT:
+                event = _event(article, number, start, end, trigger, view, lexicon, year, roles, carried=previous)
             if event is None:
                 continue
             if event.type in _TWO_PARTY and not event.targets and previous is not None:
                 # "التقى خلالها وزير الدفاع التركي": the other party is the previous event's actor
                 event.targets = [a for a in previous.actors if a not in event.actors]
             events.append((number, event))
-            if trigger.host and event.type == EventType.VISIT and _is_person(article, event.targets):
+            also = lexicon.host_also.get(event.type)
+            if trigger.host and also and any(kinds.get(name) == "PER" for name in event.targets):
                 # "استقبل المشير حفتر الوزير": a reception by a person is also a meeting
-                events.append((number, event.model_copy(update={"type": EventType.MEETING, "cameo": "040",
-                    "plover": Plover(event="CONSULT", mode="meet", context=["diplomatic"])})))
-    return _merge([event for _, event in events])
+                codes = lexicon.codes[also]
+                events.append((number, event.model_copy(update={"type": also, "cameo": codes.cameo,
+                    "plover": Plover(event=codes.plover_event, mode=codes.plover_mode, context=list(codes.context))})))
+    return _merge([event for _, event in events], words.merge_lookback)
 
 
 _TWO_PARTY = frozenset({EventType.MEETING, EventType.AGREEMENT, EventType.VISIT})
 
 
-def _is_person(article: EntitiesArticle, names: list[str]) -> bool:
-    kinds = {entity.canonical: entity.type for entity in article.entities}
-    return any(kinds.get(name) == "PER" for name in names)
-
-
-def _triggers(
-    sentence: Sentence, participants: list[_Participant], lexicon: TriggerLexicon
-) -> list[tuple[int, int, Trigger]]:
+def _triggers(view: _View, lexicon: TriggerLexicon) -> list[tuple[int, int, Trigger]]:
     """Trigger hits of a sentence: not inside a name, ``requires`` met, weaker types suppressed."""
-    norm = sentence.norm
-    names = [(p.start, p.end) for p in participants if not p.country]
+    words = lexicon.roles
+    assert words is not None
     found: list[tuple[int, int, Trigger]] = []
-    for match in lexicon.matcher.find(norm):
-        if any(match.start < end and match.end > start for start, end in names):
+    last_end: dict[EventType, int] = {}
+    for match in lexicon.matcher.find(view.sentence.norm):
+        if view.overlaps_name(match.start, match.end):
             continue
         for trigger in match.values:
-            if trigger.requires and not any(word in norm for word in trigger.requires):
+            if trigger.requires and not any(view.has(word) for word in trigger.requires):
                 continue
+            if trigger.type == EventType.STATEMENT and trigger.verb and view.quoted(match.start):
+                continue  # a speech verb inside quoted words: what someone said, not a statement
             start = match.start - len(match.clitic)
-            same = [f for f in found if f[2].type == trigger.type]
-            if same and start - same[-1][1] < 25:
+            previous = last_end.get(trigger.type)
+            if previous is not None and start - previous < words.repeat:
                 continue  # the same event named twice in a row ("زيارة … زار")
             found.append((start, match.end, trigger))
+            last_end[trigger.type] = match.end
     types = {trigger.type for _, _, trigger in found}
     suppressed = {weaker for kind in types for weaker in lexicon.suppresses.get(kind, ())}
     return [item for item in found if item[2].type not in suppressed]
@@ -169,14 +300,26 @@ def _participants_by_sentence(article: EntitiesArticle, roles: _Roles) -> dict[i
         placed.setdefault(item.sentence, []).append((item, canonical, kind))
     result: dict[int, list[_Participant]] = {}
     for number, items in placed.items():
-        spans = [(i.mention.start, i.mention.end) for i, _, _ in items]
+        # outermost mentions: sorted by start then longest first, a span is nested when an
+        # earlier, different span reaches at least as far
+        items.sort(key=lambda i: (i[0].mention.start, -i[0].mention.end))
         participants = []
-        for (item, canonical, kind), (start, end) in zip(items, spans):
-            if any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans):
+        reach, group, group_reach = -1, None, -1
+        for item, canonical, kind in items:
+            span = (item.mention.start, item.mention.end)
+            if span != group:
+                reach, group = max(reach, group_reach), span
+                group_reach = span[1]
+            if reach >= span[1]:
                 continue  # inside a longer mention
             country = canonical in roles.countries
+            folded = fold_phrase(item.mention.text)
+            nisba = country and (folded in roles.demonyms or (folded[:1] in "وفبلك" and folded[1:] in roles.demonyms))
             participants.append(
-                _Participant(canonical, item.start, item.end, kind == "LOC" and not country, country, kind in ("PER", "ORG"))
+                _Participant(
+                    canonical, item.start, item.end, kind == "LOC" and not country, country, kind in ("PER", "ORG"),
+                    nisba=bool(nisba), media=canonical in roles.media,
+                )
             )
         participants.sort(key=lambda p: p.start)
         # "الرئيس التركي رجب طيب أردوغان": a demonym right before a name describes the person
@@ -194,33 +337,36 @@ def _event(
     start: int,
     end: int,
     trigger: Trigger,
-    participants: list[_Participant],
+    view: _View,
     lexicon: TriggerLexicon,
     year: int | None,
     roles: _Roles,
     carried: Event | None = None,
 ) -> Event | None:
     sentence = article.sentences[number]
-    norm = sentence.norm
     if carried is not None:
         actors, targets = list(carried.actors), list(carried.targets)
     else:
-        actors, targets = _assign(norm, start, end, trigger, participants, roles)
+        actors, targets = _assign(view, start, end, trigger, lexicon, roles)
     if not actors and not targets:
         return None
-    time = _time(article, number, start, lexicon)
+    if trigger.type == EventType.STATEMENT and not actors:
+        return None  # a statement without a speaker
+    time = _time(article, number, start, view)
     original_start, original_end = span_to_original(sentence.shifts, start, end)
+    if view.evidence is None:  # one copy of the sentence, shared by its events
+        view.evidence = Mention(text=article.text[sentence.start : sentence.end], start=sentence.start, end=sentence.end)
     return Event(
         type=trigger.type,
         cameo=trigger.cameo,
         plover=Plover(event=trigger.plover_event, mode=trigger.plover_mode, context=list(trigger.context)),
         actors=actors,
         targets=targets,
-        location=_location(norm, start, participants, lexicon),
+        location=_location(view, start),
         time=time,
-        modality=_modality(norm, start, end, lexicon, time, year),
+        modality=_modality(view, start, end, lexicon, time, year),
         trigger=article.text[sentence.start + original_start : sentence.start + original_end],
-        evidence=Mention(text=article.text[sentence.start : sentence.end], start=sentence.start, end=sentence.end),
+        evidence=view.evidence,
     )
 
 
@@ -228,52 +374,99 @@ def _unique(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def _can_act(p: _Participant, trigger: Trigger) -> bool:
+    """Places and nisba adjectives never act; outlets only speak."""
+    if p.place or p.nisba:
+        return False
+    return not p.media or trigger.type == EventType.STATEMENT
+
+
+def _verb_subject(view: _View, start: int, end: int, trigger: Trigger, words: RoleWords) -> _Participant | None:
+    """VSO: the first participant after the verb, unless a preposition introduces it;
+    else SVO: a person or body right before the verb, or a country adjacent to it."""
+    for p in view.after(end, 3):
+        if p.start - end > words.subject_after:
+            break
+        if p.prepositional or p.destination:
+            break
+        if p.country and p.start - end > words.adjacent:
+            continue  # a country further on is an object or part of a title, not the subject
+        if _can_act(p, trigger):
+            return p
+    for p in view.before(start, 3):
+        if start - p.end > words.subject_before:
+            break
+        if not _can_act(p, trigger) or p.prepositional:
+            continue
+        if p.agent or (p.country and start - p.end <= words.adjacent):
+            return p
+    return None
+
+
 def _assign(
-    norm: str, start: int, end: int, trigger: Trigger, participants: list[_Participant], roles: _Roles
+    view: _View, start: int, end: int, trigger: Trigger, lexicon: TriggerLexicon, roles: _Roles
 ) -> tuple[list[str], list[str]]:
     """Actors and targets of one trigger among the sentence's participants."""
-    agents = [p for p in participants if not p.place]
-    if not agents:
+    words = lexicon.roles
+    assert words is not None
+    if not any(not p.place for p in view.participants):
         return [], []
-    between = norm.rfind(_BETWEEN + " ", 0, start + 60)
-    if between >= 0 and abs(start - between) < 60:
-        after = [p for p in agents if p.start > between]
+    index = bisect_right(view.between, start + words.between_window - len("بين")) - 1
+    if index >= 0 and abs(start - view.between[index]) < words.between_window:
+        between = view.between[index]
+        after = [p for p in view.after(between + 1, 6) if not p.place][:4]
         if len(after) >= 2:
             first = after[0].canonical
             return [first], _unique([p.canonical for p in after[1:4] if p.canonical != first])
     destinations: list[_Participant] = []
     if trigger.type == EventType.VISIT:
         destinations = [
-            p for p in participants if p.start >= end and (p.country or p.place) and word_before(norm, p.start) in _TO
+            p
+            for p in view.after(end, 6)
+            if p.destination and (p.country or p.place) and p.start - end <= words.destination_window
         ]
     if trigger.host:
-        return _host_roles(start, end, agents, destinations)
-    before = [p for p in agents if p.end <= start and start - p.end <= _SUBJECT_WINDOW and p not in destinations]
-    after = [p for p in agents if p.start >= end and p not in destinations]
-    before_agents = [p for p in before if p.agent]
-    earlier_agents = [p for p in agents if p.agent and p.end <= start and p not in destinations]
-    if before_agents:
-        subject, rest = before_agents[-1], after
-    elif earlier_agents and not after:
-        subject, rest = earlier_agents[-1], []  # "… كما ناقشا قضية الهجرة": the subject stands far back
-    elif after:
-        subject, rest = after[0], after[1:]
-    elif before:
-        subject, rest = before[-1], []
-    else:
-        subject, rest = None, []
+        return _host_roles(view, start, end, destinations, words)
+    after = [p for p in view.after(end, 8) if not p.place and p not in destinations][:5]
+    subject: _Participant | None = None
+    rest: list[_Participant] = []
+    if trigger.verb:
+        subject = _verb_subject(view, start, end, trigger, words)
+        rest = [p for p in after if p is not subject]
+    if subject is None and not trigger.verb:
+        before = [p for p in view.before(start, 6) if not p.place and start - p.end <= words.subject_before]
+        before = [p for p in before if _can_act(p, trigger)]
+        before_agent = next((p for p in before if p.agent), None)
+        earlier_agent = view.agent_before(start)
+        if earlier_agent is not None and not _can_act(earlier_agent, trigger):
+            earlier_agent = None
+        actors_after = [p for p in after if _can_act(p, trigger)]
+        if before_agent is not None:
+            subject, rest = before_agent, after
+        elif earlier_agent is not None and not after:
+            subject, rest = earlier_agent, []  # "… كما ناقشا قضية الهجرة": the subject stands far back
+        elif actors_after:
+            subject = actors_after[0]
+            rest = [p for p in after if p is not subject]
+        elif before:
+            subject, rest = before[0], []
+    elif subject is None:
+        earlier_agent = view.agent_before(start)
+        if earlier_agent is not None and _can_act(earlier_agent, trigger):
+            subject = earlier_agent  # "… ثم أكد": the subject of an earlier clause
+        rest = after
     # a visit's destination is a country: a city or place stands for the country it is in
     visited = _unique([d.canonical if d.country else roles.place_country.get(d.canonical, "") for d in destinations])
     visited = [name for name in visited if name]
     if subject is None:
-        return [], visited
+        return [], _unique(visited + [p.canonical for p in rest[:4]]) if trigger.type != EventType.STATEMENT else []
     others = [p.canonical for p in rest[:4] if p.canonical != subject.canonical]
     targets = _unique(visited + others)
     return [subject.canonical], [t for t in targets if t != subject.canonical]
 
 
 def _host_roles(
-    start: int, end: int, agents: list[_Participant], destinations: list[_Participant]
+    view: _View, start: int, end: int, destinations: list[_Participant], words: RoleWords
 ) -> tuple[list[str], list[str]]:
     """Receptions: the guest is the actor, the host the target.
 
@@ -282,15 +475,19 @@ def _host_roles(
     the person or body named before the verb. Without anyone after the verb, the host
     is named before it.
     """
-    after = [p for p in agents if p.start >= end and p not in destinations and p.start - end <= _SUBJECT_WINDOW]
-    before = [p for p in agents if p.end <= start and p.agent]
+    after = [
+        p
+        for p in view.after(end, 8)
+        if not p.place and p not in destinations and p.start - end <= words.subject_before
+    ]
+    before_agent = view.agent_before(start)
     after_agents = [p for p in after if p.agent]
     if after_agents:
         host = after_agents[0]
         guests = [p for p in after if p.start > host.start and p.canonical != host.canonical]
-        guest = guests[0] if guests else (before[-1] if before else None)
-    elif before:
-        host, guest = before[-1], (after[0] if after else None)
+        guest = guests[0] if guests else before_agent
+    elif before_agent is not None:
+        host, guest = before_agent, (after[0] if after else None)
     else:
         return [], []
     if guest is None or guest.canonical == host.canonical:
@@ -298,16 +495,23 @@ def _host_roles(
     return [guest.canonical], [host.canonical]
 
 
-def _location(norm: str, trigger: int, participants: list[_Participant], lexicon: TriggerLexicon) -> str | None:
-    best: tuple[int, str] | None = None
-    for p in participants:
-        if not (p.place or p.country):
-            continue
-        if not (norm[max(0, p.start - 1) : p.start] == "ب" or word_before(norm, p.start) in lexicon.locatives):
-            continue
-        distance = abs(p.start - trigger) + (40 if p.country else 0)
+def _nearest(items: list[_Participant], position: int) -> tuple[int, _Participant] | None:
+    index = bisect_left(items, position, key=lambda p: p.start)
+    best: tuple[int, _Participant] | None = None
+    for candidate in items[max(0, index - 1) : index + 1]:
+        distance = abs(candidate.start - position)
         if best is None or distance < best[0]:
-            best = (distance, p.canonical)
+            best = (distance, candidate)
+    return best
+
+
+def _location(view: _View, trigger: int) -> str | None:
+    """The place after a locative nearest the trigger; a country only when clearly nearer."""
+    best: tuple[int, str] | None = None
+    for items, penalty in ((view.places, 0), (view.countries, 40)):
+        found = _nearest(items, trigger)
+        if found is not None and (best is None or found[0] + penalty < best[0]):
+            best = (found[0] + penalty, found[1].canonical)
     return best[1] if best else None
 
 
@@ -321,33 +525,37 @@ def _modality_cues(norm: str, lexicon: TriggerLexicon) -> tuple[tuple[int, int, 
     return tuple((cue.start, cue.end, cue.values[0]) for cue in lexicon.modality.find(norm))
 
 
-def _time(article: EntitiesArticle, number: int, trigger: int, lexicon: TriggerLexicon) -> str | None:
-    sentence = article.sentences[number]
+def _time(article: EntitiesArticle, number: int, trigger: int, view: _View) -> str | None:
+    spans = view.times
+    index = bisect_left(spans, (trigger, -1))
     best: tuple[int, tuple[int, int]] | None = None
-    for span in _time_spans(sentence.norm, lexicon):
+    for span in spans[max(0, index - 1) : index + 1]:
         distance = abs(span[0] - trigger)
         if best is None or distance < best[0]:
             best = (distance, span)
     if best is None:
         return None
+    sentence = article.sentences[number]
     start, end = span_to_original(sentence.shifts, *best[1])
     return article.text[sentence.start + start : sentence.start + end].strip()
 
 
-def _modality(norm: str, start: int, end: int, lexicon: TriggerLexicon, time: str | None, year: int | None) -> Modality:
-    cues = _modality_cues(norm, lexicon)
-    for cue_start, _, modality in cues:
-        if cue_start >= end and cue_start - end <= _AFTER_CUE_WINDOW:
-            return modality
-    before = [modality for _, cue_end, modality in cues if cue_end <= start]
-    if before:
-        return before[-1]
-    reference = year or 2025
-    if any(int(y) < reference for y in _YEAR_RE.findall(norm)):
+def _modality(view: _View, start: int, end: int, lexicon: TriggerLexicon, time: str | None, year: int | None) -> Modality:
+    words = lexicon.roles
+    assert words is not None
+    cues = view.cues
+    index = bisect_left(cues, end, key=lambda cue: cue[0])
+    if index < len(cues) and cues[index][0] - end <= words.after_cue:
+        return cues[index][2]
+    # cues do not overlap, so their ends grow with their starts
+    index = bisect_right(cues, start, key=lambda cue: cue[1]) - 1
+    if index >= 0:
+        return cues[index][2]
+    if year is not None and any(y < year for y in view.years):
         return Modality.HISTORICAL
     if time:
         folded = fold_phrase(time)
-        if _PAST in folded and not any(day in folded for day in _WEEKDAYS):
+        if any(word in folded for word in words.past) and not any(day in folded for day in words.recent):
             return Modality.HISTORICAL
     return Modality.ASSERTED
 
@@ -355,31 +563,53 @@ def _modality(norm: str, start: int, end: int, lexicon: TriggerLexicon, time: st
 #: Types an article almost always discusses as one affair (the maritime accord): their
 #: mentions merge whatever their participants and modality.
 _ONE_AFFAIR = frozenset({EventType.MARITIME_BOUNDARY})
+#: Types whose repeats are told apart by their actor alone (one statement per speaker).
+_BY_ACTOR = frozenset({EventType.STATEMENT})
 
 
-def _merge(events: list[Event]) -> list[Event]:
+def _same_affair(kept: Event, event: Event) -> bool:
+    if kept.type in _BY_ACTOR:
+        return bool(set(kept.actors) & set(event.actors))
+    compatible = kept.modality == event.modality or Modality.ASSERTED in (kept.modality, event.modality)
+    if not compatible:
+        return False
+    return bool((set(event.actors) | set(event.targets)) & (set(kept.actors) | set(kept.targets)))
+
+
+def _merge(events: list[Event], lookback: int) -> list[Event]:
     """Fold repeats of an event into the first (see the module docstring).
 
-    A meeting needs two parties: one left without a target is dropped.
+    A meeting needs two parties: one left without a target is dropped. Kept events are
+    indexed by (type, participant); a repeat is compared with the last ``lookback`` of
+    each of its participants' lists, which bounds the work per event.
     """
     merged: list[Event] = []
+    by_key: dict[tuple[EventType, str], list[int]] = {}
+    affair: dict[EventType, Event] = {}
     for event in events:
         if event.type == EventType.MEETING and not event.targets:
             continue
-        people = set(event.actors) | set(event.targets)
-        for kept in merged:
-            if kept.type != event.type:
-                continue
-            if kept.type in _ONE_AFFAIR:
-                kept.targets = _unique(kept.targets + [p for p in event.actors + event.targets if p not in kept.actors])
-                break
-            compatible = kept.modality == event.modality or Modality.ASSERTED in (kept.modality, event.modality)
-            if compatible and people & (set(kept.actors) | set(kept.targets)):
+        if event.type in _ONE_AFFAIR:
+            kept = affair.get(event.type)
+            if kept is None:
+                affair[event.type] = event
+                merged.append(event)
+            else:
+                present = set(kept.targets) | set(kept.actors)
+                kept.targets += [p for p in _unique(event.actors + event.targets) if p not in present]
+            continue
+        people = _unique(event.actors + event.targets)
+        candidates = sorted({i for name in people for i in by_key.get((event.type, name), [])[-lookback:]})
+        for i in candidates:
+            kept = merged[i]
+            if _same_affair(kept, event):
                 kept.location = kept.location or event.location
                 kept.time = kept.time or event.time
                 break
         else:
             merged.append(event)
+            for name in people:
+                by_key.setdefault((event.type, name), []).append(len(merged) - 1)
     return merged
 
 

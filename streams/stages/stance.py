@@ -1,11 +1,24 @@
 """Stage 4: the article's own stance toward the Haftar camp, with auditable evidence.
 
-Cues come from ``knowledge/stance.yaml``: how the article names the camp, distancing
-markers next to a camp name, and evaluative framing in sentences about the camp (or,
-with the opposite sign, about its rivals). Each counted cue is returned with its offsets
-and the weight it contributed; the score is ``tanh(squash × Σ weights)``. What a source is
-quoted saying in quotation marks is not the article's voice (``quote_factor``); indirect
-speech ("قال … إن") reports a source in the writer's paraphrase (``indirect_factor``).
+Cues come from ``knowledge/stance.yaml`` in five families: the camp's own naming and
+honorifics, hostile naming of the camp, how the article names the camp's rivals (hostile
+naming of a rival supports the camp), distancing markers next to a name, and evaluative
+framing attributed to the side it is about. Each family's weight is scaled by a factor
+fitted on the annotated corpus (``knowledge/stance_calibration.yaml``, written by
+``marsad calibrate-stance``); headline sentences count ``headline_factor``. The score is
+``tanh(squash × Σ contributions)`` and every counted cue is returned with its offsets and
+contribution.
+
+Whose voice: what a source says in quotation marks is not the article's voice
+(``quote_factor``); indirect speech ("قال … إن") is the writer's paraphrase
+(``indirect_factor``). Relay rule: when all the reported cues of an article point one way
+(one side's accusations relayed with no counter-voice), quoted evaluative cues count
+``relay_factor`` instead of ``quote_factor``, since choosing to relay one side only is the
+article's own framing. A camp name standing alone in quotation marks is a scare quote and
+counts as distancing.
+
+:func:`find_cues` (the lexicon part, parameter-free) and :func:`combine` (the fitted part)
+are separate so that the calibration can re-score cues under new parameters cheaply.
 """
 
 from __future__ import annotations
@@ -13,28 +26,46 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from models import EnrichedArticle, EventsArticle, Stance, StanceCue
 from streams.backends import Backends
 from streams.knowledge import Knowledge, load_knowledge
-from streams.knowledge.lexicons import StanceLexicon
+from streams.knowledge.lexicons import StanceCalibration, StanceLexicon
 from streams.stages.mentions import placed_mentions
 from streams.text.matchform import span_to_original
 
-CAMP = "haftar"
-_RIVAL_CAMPS = frozenset({"gnu"})
-_ALLY_CAMPS = frozenset({"russia"})
-_QUOTE_RE = re.compile('"')
 _SPEECH_COMPLEMENT = re.compile(r"\b(?:ان|بان|انه|بانه|انها|بانها)\b|:")
+#: The naming families report as cue kind "naming".
+#: What a matched phrase says about the side it names: markers, and the naming families.
+_MARKS = {"camp": "camp", "rival": "rival", "naming": "camp", "hostile_naming": "camp", "rival_naming": "rival"}
+_KIND = {"naming": "naming", "hostile_naming": "naming", "rival_naming": "naming", "distancing": "distancing", "framing": "framing"}
 
 
 @dataclass(slots=True)
 class _Side:
     position: int  # folded offset in the sentence
     side: str  # "camp", "ally" or "rival"
+    weak: bool = False  # a rival's backer (Turkey): the referent only when no other side is named
+
+
+@dataclass(frozen=True, slots=True)
+class CountedCue:
+    """A cue found in the article, before the fitted factors are applied.
+
+    ``weight`` is the lexicon weight with the side's sign, the indirect-speech factor and
+    the repeat decay applied; ``speech`` is "own", "indirect" or "quoted".
+    """
+
+    family: str
+    weight: float
+    speech: str
+    headline: bool
+    start: int
+    end: int
+    text: str
 
 
 def score_stance(
@@ -58,61 +89,104 @@ def find_stance(
     article: EventsArticle, backends: Backends | None = None, knowledge: Knowledge | None = None
 ) -> Stance:
     lexicon = (knowledge or load_knowledge()).stance
-    sides = _sides_by_sentence(article)
-    seen: Counter[str] = Counter()
-    evidence: list[StanceCue] = []
-    total = 0.0
-    for number, sentence in enumerate(article.sentences):
-        norm = sentence.norm
-        matches = lexicon.matcher.find(norm)
-        markers = [
-            _Side(match.start, "camp" if cue.kind == "camp" else "rival")
-            for match in matches
-            for cue in match.values
-            if cue.kind in ("camp", "rival")
-        ]
-        sentence_sides = sides.get(number, []) + markers
-        direct, indirect = _quoted_spans(norm, lexicon)
-        for match in matches:
-            for cue in match.values:
-                if cue.kind in ("camp", "rival"):
-                    continue
-                weight = _weight(cue.kind, cue.weight, match.start, match.end, sentence_sides, lexicon)
-                if weight == 0.0:
-                    continue
-                if any(start <= match.start < end for start, end in direct):
-                    weight *= lexicon.quote_factor
-                elif any(start <= match.start < end for start, end in indirect):
-                    weight *= lexicon.indirect_factor
-                if weight == 0.0:
-                    continue
-                seen[cue.phrase] += 1
-                if lexicon.decay:
-                    weight /= seen[cue.phrase]
-                total += weight
-                start, end = span_to_original(sentence.shifts, match.start, match.end)
-                start, end = sentence.start + start, sentence.start + end
-                evidence.append(
-                    StanceCue(text=article.text[start:end], start=start, end=end, cue=cue.kind, weight=round(weight, 4))
-                )
-    score = math.tanh(lexicon.squash * total)
+    cues = find_cues(article, lexicon)
+    score, contributions = combine(cues, lexicon.calibration, lexicon)
     model = backends.stance.score(article) if backends and backends.stance else None
     if model is not None:
         weight = backends.stance_weight  # type: ignore[union-attr]
         score = (1 - weight) * score + weight * max(-1.0, min(1.0, model))
     score = round(score, 3)
-    if score >= lexicon.neutral_band:
-        label = "supportive"
-    elif score <= -lexicon.neutral_band:
-        label = "critical"
-    else:
-        label = "neutral"
+    evidence = [
+        StanceCue(text=cue.text, start=cue.start, end=cue.end, cue=_KIND[cue.family], weight=round(value, 4))
+        for cue, value in zip(cues, contributions)
+        if round(value, 4) != 0.0
+    ]
     evidence.sort(key=lambda cue: -abs(cue.weight))
-    return Stance(label=label, score=score, evidence=evidence)
+    return Stance(label=label_for(score, lexicon.calibration.neutral_band), score=score, evidence=evidence)
+
+
+def label_for(score: float, neutral_band: float) -> str:
+    if score >= neutral_band:
+        return "supportive"
+    if score <= -neutral_band:
+        return "critical"
+    return "neutral"
+
+
+def combine(cues: list[CountedCue], calibration: StanceCalibration, lexicon: StanceLexicon) -> tuple[float, list[float]]:
+    """The score and each cue's contribution under the given fitted parameters."""
+    reported = {math.copysign(1.0, cue.weight) for cue in cues if cue.speech != "own" and cue.family != "naming"}
+    one_sided = len(reported) == 1
+    contributions: list[float] = []
+    for cue in cues:
+        value = cue.weight * calibration.factor(cue.family)
+        if cue.speech == "quoted":
+            relayed = one_sided and cue.family != "naming"
+            value *= calibration.relay_factor if relayed else lexicon.quote_factor
+        if cue.headline:
+            value *= calibration.headline_factor
+        contributions.append(value)
+    return math.tanh(calibration.squash * sum(contributions)), contributions
+
+
+def find_cues(article: EventsArticle, lexicon: StanceLexicon | None = None) -> list[CountedCue]:
+    """Every cue of the article with its side-signed, speech-weighted, decayed weight."""
+    lexicon = lexicon or load_knowledge().stance
+    sides = _sides_by_sentence(article, lexicon)
+    quotes = _quote_spans(article)
+    headline_end = next((n for n, s in enumerate(article.sentences) if not s.heading), len(article.sentences))
+    seen: Counter[str] = Counter()
+    cues: list[CountedCue] = []
+    for number, sentence in enumerate(article.sentences):
+        norm = sentence.norm
+        matches = lexicon.matcher.find(norm)
+        markers = [
+            _Side(match.start, _MARKS[cue.kind]) for match in matches for cue in match.values if cue.kind in _MARKS
+        ]
+        sentence_sides = sides.get(number, []) + markers
+        direct = quotes.get(number, [])
+        scare = [span for span in direct if _is_scare_quote(norm, span, matches, lexicon)]
+        scared: set[tuple[int, int]] = set()  # one scare-quote cue per quoted name
+        indirect = _indirect_span(norm, lexicon)
+        for match in matches:
+            for cue in match.values:
+                span = next(((s, e) for s, e in scare if s <= match.start < e), None)
+                if span is not None and (cue.kind == "camp" or (cue.kind == "naming" and cue.weight > 0)):
+                    if span in scared:
+                        break
+                    scared.add(span)
+                    family, weight, speech = "distancing", lexicon.scare_quote_weight, "own"
+                elif cue.kind in ("camp", "rival"):
+                    continue
+                else:
+                    family = cue.kind
+                    weight = _weight(cue.kind, cue.weight, match.start, match.end, sentence_sides, lexicon)
+                    speech = "own"
+                    if any(s <= match.start < e for s, e in direct):
+                        speech = "quoted"
+                    elif any(s <= match.start < e for s, e in indirect):
+                        speech = "indirect"
+                        weight *= lexicon.indirect_factor
+                if weight == 0.0:
+                    continue
+                key = f"{family}:{cue.phrase}"
+                seen[key] += 1
+                if lexicon.decay:
+                    weight /= seen[key]
+                start, end = span_to_original(sentence.shifts, match.start, match.end)
+                start, end = sentence.start + start, sentence.start + end
+                cues.append(CountedCue(family, weight, speech, number < headline_end, start, end, article.text[start:end]))
+                break  # one phrase, one cue: a marker that is also a cue counts once
+    return cues
+
+
+def without_headline(cues: list[CountedCue]) -> list[CountedCue]:
+    """The cues as if no sentence were a headline (for tests and diagnostics)."""
+    return [replace(cue, headline=False) for cue in cues]
 
 
 def _weight(kind: str, weight: float, start: int, end: int, sides: list[_Side], lexicon: StanceLexicon) -> float:
-    if kind == "naming":
+    if kind in ("naming", "hostile_naming", "rival_naming"):
         return weight
     if kind == "distancing":
         near = [s for s in sides if abs(s.position - start) <= lexicon.distancing_window]
@@ -120,10 +194,15 @@ def _weight(kind: str, weight: float, start: int, end: int, sides: list[_Side], 
             return 0.0
         nearest = min(near, key=lambda s: abs(s.position - start))
         return weight if nearest.side == "camp" else -weight * lexicon.rival_factor
+    strong = [s for s in sides if not s.weak]
+    sides = strong or sides
     within = [s for s in sides if start <= s.position < end]  # "هجوم حفتر": the cue names it
+    following = [s for s in sides if end <= s.position <= end + lexicon.genitive_window]  # "ميليشيات إردوغان"
     before = [s for s in sides if s.position < start]
     if within:
         about = within[0]
+    elif following:
+        about = min(following, key=lambda s: s.position)
     elif before:
         about = max(before, key=lambda s: s.position)
     elif sides:
@@ -137,30 +216,80 @@ def _weight(kind: str, weight: float, start: int, end: int, sides: list[_Side], 
     return -weight * lexicon.rival_factor
 
 
-def _sides_by_sentence(article: EventsArticle) -> dict[int, list[_Side]]:
-    """Positions of camp and rival entity mentions, per sentence (folded offsets)."""
+def _sides_by_sentence(article: EventsArticle, lexicon: StanceLexicon) -> dict[int, list[_Side]]:
+    """Positions of camp, ally and rival entity mentions, per sentence (folded offsets)."""
     result: dict[int, list[_Side]] = {}
     for item in placed_mentions(article):
         camp = item.entity.camp
-        side = "camp" if camp == CAMP else "rival" if camp in _RIVAL_CAMPS else "ally" if camp in _ALLY_CAMPS else None
+        side = (
+            "camp"
+            if camp in lexicon.camp_camps
+            else "rival"
+            if camp in lexicon.rival_camps or camp in lexicon.backer_camps
+            else "ally"
+            if camp in lexicon.ally_camps
+            else None
+        )
         if side is not None:
-            result.setdefault(item.sentence, []).append(_Side(item.start, side))
+            result.setdefault(item.sentence, []).append(_Side(item.start, side, camp in lexicon.backer_camps))
     return result
 
 
-def _quoted_spans(norm: str, lexicon: StanceLexicon) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """Spans of a sentence in quotation marks, and the clause of indirect speech if any."""
-    direct: list[tuple[int, int]] = []
-    if '"' in norm:
-        quotes = [match.start() for match in _QUOTE_RE.finditer(norm)]
-        direct = [(opening, closing + 1) for opening, closing in zip(quotes[::2], quotes[1::2])]
-    indirect: list[tuple[int, int]] = []
+def _quote_spans(article: EventsArticle) -> dict[int, list[tuple[int, int]]]:
+    """Spans between quotation marks per sentence; a quotation may run across sentences of a line."""
+    result: dict[int, list[tuple[int, int]]] = {}
+    open_quote = False
+    previous_end = 0
+    for number, sentence in enumerate(article.sentences):
+        if "\n" in article.text[previous_end : sentence.start]:
+            open_quote = False  # a new paragraph closes a quotation left open
+        previous_end = sentence.end
+        marks = [i for i, ch in enumerate(sentence.norm) if ch == '"']
+        spans: list[tuple[int, int]] = []
+        opening = 0 if open_quote else None
+        for mark in marks:
+            if opening is None:
+                opening = mark
+            else:
+                spans.append((opening, mark + 1))
+                opening = None
+        open_quote = opening is not None
+        if opening is not None:
+            spans.append((opening, len(sentence.norm)))
+        if spans:
+            result[number] = spans
+    return result
+
+
+def _is_scare_quote(norm: str, span: tuple[int, int], matches: list, lexicon: StanceLexicon) -> bool:
+    """A few words in quotation marks that are just a camp name ("القيادة العامة").
+
+    Not when a distancing marker stands right before it ("ما يعرف بـ"…""): that marker
+    is the same act of distancing and already counts.
+    """
+    start, end = span
+    inner = norm[start:end].strip('" ')
+    if not inner or len(inner.split()) > lexicon.scare_quote_max_words or not norm[start] == '"' or norm[end - 1] != '"':
+        return False
+    if any(
+        cue.kind == "distancing" and 0 <= start - match.end <= 3 for match in matches for cue in match.values
+    ):
+        return False
+    return any(
+        start <= match.start < end
+        and any((cue.kind == "naming" and cue.weight > 0) or cue.kind == "camp" for cue in match.values)
+        for match in matches
+    )
+
+
+def _indirect_span(norm: str, lexicon: StanceLexicon) -> list[tuple[int, int]]:
+    """The clause of indirect speech, if the sentence reports a source."""
     opener = lexicon.quote_opener_re.search(norm)
     if opener:
         complement = _SPEECH_COMPLEMENT.search(norm, opener.end(), opener.end() + 80)
         if complement:
-            indirect.append((complement.end(), len(norm)))
-    return direct, indirect
+            return [(complement.end(), len(norm))]
+    return []
 
 
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ form to the automaton, keeps it small and its hits few.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -145,11 +146,15 @@ class PhraseMatcher(Generic[T]):
         inner: list[tuple[int, int, int, str]] = []
         if nested and rest:
             inside = bytearray(size)
+            # taken matches do not overlap: the one that may hold a span starts last at or before it
+            spans = sorted((c[0], c[1]) for c in taken)
+            span_starts = [s for s, _ in spans]
             for candidate in rest:
                 start, end = candidate[0], candidate[1]
                 if inside.find(1, start, end) != -1:
                     continue
-                if any(s <= start and end <= e and (s, e) != (start, end) for s, e, _, _ in taken):
+                holder = bisect_right(span_starts, start) - 1
+                if holder >= 0 and end <= spans[holder][1] and spans[holder] != (start, end):
                     inside[start:end] = b"\x01" * (end - start)
                     inner.append(candidate)
         matches = []

@@ -111,13 +111,9 @@ def to_folded(shifts: tuple[tuple[int, int], ...] | list[tuple[int, int]], start
         return start, end
 
     def inverse(offset: int) -> int:
-        folded = offset
-        for index, delta in shifts:
-            if index + delta <= offset:
-                folded = offset - delta
-            else:
-                break
-        return max(0, folded)
+        # index + delta (the original offset of a shift) grows along the shifts: bisect it
+        position = bisect_right(shifts, offset, key=lambda shift: shift[0] + shift[1]) - 1
+        return max(0, offset - shifts[position][1] if position >= 0 else offset)
 
     folded_start = inverse(start)
     return folded_start, max(folded_start + 1, inverse(end - 1) + 1)

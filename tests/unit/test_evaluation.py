@@ -5,23 +5,36 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+import orjson
 import pytest
+from click.testing import CliRunner
 
 from models import EnrichedArticle, Entity, Event, Mention, Plover, Source, Stance
-from streams.tools.evaluation import ascii_fold, evaluate, format_table, load_gold, score_article
+from streams.tools.evaluation import (
+    EVIDENCE_CHARS,
+    EntityError,
+    ascii_fold,
+    breakdown,
+    evaluate,
+    format_table,
+    load_gold,
+    score_article,
+    to_json,
+)
+from streams.cli import main
 from streams.io.sources import read_text_article
 from streams.stages.pipeline import process_article
 
 
-def _entity(canonical: str, *mentions: str) -> Entity:
+def _entity(canonical: str, *mentions: str, kind: str = "PER") -> Entity:
     return Entity(
         canonical=canonical,
-        type="PER",
+        type=kind,
         mentions=[Mention(text=m, start=0, end=len(m)) for m in mentions] or [Mention(text="x", start=0, end=1)],
     )
 
 
-def _event(kind: str, actors: list[str], targets: list[str] = ()) -> Event:
+def _event(kind: str, actors: list[str], targets: list[str] = (), evidence: str = "التقى") -> Event:
     return Event(
         type=kind,
         cameo="040",
@@ -30,16 +43,18 @@ def _event(kind: str, actors: list[str], targets: list[str] = ()) -> Event:
         targets=list(targets),
         modality="asserted",
         trigger="التقى",
-        evidence=Mention(text="التقى", start=0, end=5),
+        evidence=Mention(text=evidence, start=0, end=len(evidence)),
     )
 
 
-def _record(entities: list[Entity], events: list[Event] = (), label: str = "neutral", score: float = 0.0) -> EnrichedArticle:
+def _record(
+    entities: list[Entity], events: list[Event] = (), label: str = "neutral", score: float = 0.0, file: str = "a.txt"
+) -> EnrichedArticle:
     return EnrichedArticle(
-        id="a1",
+        id=file,
         text="نص",
         clean_text="نص",
-        source=Source(file="a.txt"),
+        source=Source(file=file),
         language="ar",
         content_hash="h",
         sentences=[],
@@ -51,8 +66,10 @@ def _record(entities: list[Entity], events: list[Event] = (), label: str = "neut
     )
 
 
-def _gold(entities: list[dict], events: list[dict] = (), label: str = "neutral", score: float = 0.0) -> dict:
-    return {"article": "a.txt", "entities": entities, "events": list(events), "stance": {"label": label, "score": score}}
+def _gold(
+    entities: list[dict], events: list[dict] = (), label: str = "neutral", score: float = 0.0, file: str = "a.txt"
+) -> dict:
+    return {"article": file, "entities": entities, "events": list(events), "stance": {"label": label, "score": score}}
 
 
 GULER = {"canonical": "Yasar Guler", "type": "PER", "camp": "turkey", "mentions": ["يشار غولر"], "also": ["Yaşar Güler"]}
@@ -80,8 +97,8 @@ def test_entity_match_by_canonical_by_also_and_by_mention() -> None:
 
     miss = score_article(_record([_entity("Khalifa Haftar", "خليفة حفتر")]), gold)
     assert miss.counts.entity_system_matched == 0
-    assert miss.spurious_entities == ["Khalifa Haftar"]
-    assert set(miss.missed_entities) == {"Yasar Guler", "Saddam Haftar", "Ankara"}
+    assert [e.canonical for e in miss.spurious_entities] == ["Khalifa Haftar"]
+    assert {e.canonical for e in miss.missed_entities} == {"Yasar Guler", "Saddam Haftar", "Ankara"}
 
 
 def test_entity_precision_and_recall_counts() -> None:
@@ -180,3 +197,196 @@ def test_evaluate_the_seeds_against_the_gold(seed_paths: list[Path], gold_dir: P
     table = format_table(result, scores, verbose=True)
     for score in scores:
         assert score.article in table
+
+
+LNA = {"canonical": "Libyan National Army", "type": "ORG", "camp": "haftar", "mentions": ["الجيش الوطني"]}
+# events of our own over the entities above: a core meeting, an optional visit, a core statement
+EVENTS = [
+    {"type": "MEETING", "actors": ["Saddam Haftar"], "targets": ["Yasar Guler"], "core": True, "evidence": "التقيا"},
+    {"type": "VISIT", "actors": ["Saddam Haftar"], "targets": ["Ankara"], "core": False, "evidence": "زار"},
+    {"type": "STATEMENT", "actors": ["Yasar Guler"], "targets": [], "core": True, "evidence": "صرح الوزير"},
+]
+LONG_EVIDENCE = "وقع الطرفان مذكرة " * 10
+
+
+def _typed_case() -> tuple[EnrichedArticle, dict]:
+    """Two right entities (one with the wrong type), two spurious ones, two gold ones missed."""
+    entities = [
+        _entity("Yasar Guler", "يشار غولر"),
+        _entity("Ankara", "أنقرة", kind="ORG"),
+        _entity("Moscow", "موسكو", "الكرملين", kind="LOC"),
+        _entity("Bayraktar TB2", "بيرقدار", kind="MISC"),
+        _entity("Saddam Haftar", "صدام حفتر"),
+    ]
+    events = [
+        _event("MEETING", ["Saddam Haftar"], ["Yasar Guler"]),
+        _event("VISIT", ["Saddam Haftar"], ["Ankara"]),
+        _event("AGREEMENT", ["Moscow"], [], evidence=LONG_EVIDENCE),
+    ]
+    gorgun = {**GULER, "canonical": "Haluk Gorgun", "also": [], "mentions": ["غورغون"]}
+    gold = _gold([GULER, SADDAM, ANKARA, LNA, gorgun], EVENTS)
+    return _record(entities, events), gold
+
+
+def test_entity_precision_by_system_type_and_recall_by_gold_type() -> None:
+    record, gold = _typed_case()
+    score = score_article(record, gold)
+    types = score.entity_types
+    # precision side: by the system's type (Ankara was typed ORG and still matched)
+    assert (types["PER"].system, types["PER"].system_matched) == (2, 2)
+    assert (types["ORG"].system, types["ORG"].system_matched) == (1, 1)
+    assert (types["LOC"].system, types["LOC"].system_matched) == (1, 0)
+    assert (types["MISC"].system, types["MISC"].system_matched) == (1, 0)
+    # recall side: by the gold type
+    assert (types["PER"].gold, types["PER"].gold_matched) == (3, 2)
+    assert (types["LOC"].gold, types["LOC"].gold_matched) == (1, 1)
+    assert (types["ORG"].gold, types["ORG"].gold_matched) == (1, 0)
+    assert "MISC" not in types or types["MISC"].gold == 0
+    assert score.entity_type_mismatches == [("LOC", "ORG")]
+    # the per-type tallies add up to the totals
+    assert sum(t.system_matched for t in types.values()) == score.counts.entity_system_matched
+    assert sum(t.gold_matched for t in types.values()) == score.counts.entity_gold_matched
+
+
+def test_entity_error_lists_carry_file_type_and_mentions() -> None:
+    record, gold = _typed_case()
+    score = score_article(record, gold)
+    missed = {e.canonical: e for e in score.missed_entities}
+    assert set(missed) == {"Libyan National Army", "Haluk Gorgun"}
+    assert missed["Libyan National Army"] == EntityError("a.txt", "Libyan National Army", "ORG", ["الجيش الوطني"])
+    spurious = {e.canonical: e for e in score.spurious_entities}
+    assert set(spurious) == {"Moscow", "Bayraktar TB2"}
+    # a spurious entity shows its first mention only
+    assert spurious["Moscow"] == EntityError("a.txt", "Moscow", "LOC", ["موسكو"])
+
+
+def test_event_figures_per_type_and_all_gold_recall() -> None:
+    record, gold = _typed_case()
+    score = score_article(record, gold)
+    types = score.event_types
+    meeting, visit, statement, agreement = (types[k] for k in ("MEETING", "VISIT", "STATEMENT", "AGREEMENT"))
+    assert (meeting.system, meeting.system_matched, meeting.core, meeting.core_matched) == (1, 1, 1, 1)
+    # the optional visit counts for precision and all-gold recall, not for core recall
+    assert (visit.system_matched, visit.core, visit.gold, visit.gold_matched) == (1, 0, 1, 1)
+    assert (statement.system, statement.core, statement.core_matched, statement.gold_matched) == (0, 1, 0, 0)
+    assert (agreement.system, agreement.system_matched, agreement.gold) == (1, 0, 0)
+    assert (score.counts.event_gold, score.counts.event_gold_matched) == (3, 2)
+
+    [missed] = score.missed_core_events
+    assert (missed.type, missed.actors, missed.targets) == ("STATEMENT", ["Yasar Guler"], [])
+    [spurious] = score.spurious_events
+    assert (spurious.file, spurious.type, spurious.actors) == ("a.txt", "AGREEMENT", ["Moscow"])
+    # the evidence is cut to a short snippet, on one line
+    assert len(spurious.evidence) == EVIDENCE_CHARS and spurious.evidence.endswith("…")
+
+    result, scores = evaluate([record], {"a.txt": gold})
+    assert result["event_recall_all"] == round(2 / 3, 4)
+    assert result["event_core_recall"] == 0.5
+
+
+def _stance_cases() -> tuple[list[EnrichedArticle], dict[str, dict]]:
+    """(gold label, gold score, system label, system score) for four articles of our own."""
+    cases = [
+        ("supportive", 0.6, "neutral", 0.0),
+        ("critical", -0.5, "critical", -0.3),
+        ("neutral", 0.0, "neutral", 0.1),
+        ("critical", -0.8, "neutral", 0.0),
+    ]
+    records, gold = [], {}
+    for n, (gold_label, gold_score, label, score) in enumerate(cases):
+        file = f"{n}.txt"
+        records.append(_record([_entity("Yasar Guler")], label=label, score=score, file=file))
+        gold[file] = _gold([GULER], label=gold_label, score=gold_score, file=file)
+    return records, gold
+
+
+def test_stance_confusion_matrix_and_mae() -> None:
+    records, gold = _stance_cases()
+    result, scores = evaluate(records, gold)
+    parts = breakdown(scores)
+    assert parts.stance_labels == ["supportive", "neutral", "critical"]
+    confusion = parts.stance_confusion
+    assert confusion["supportive"] == {"supportive": 0, "neutral": 1, "critical": 0}
+    assert confusion["neutral"] == {"supportive": 0, "neutral": 1, "critical": 0}
+    assert confusion["critical"] == {"supportive": 0, "neutral": 1, "critical": 1}
+    assert sum(confusion[label][label] for label in parts.stance_labels) == 2
+    assert result["stance_accuracy"] == 0.5
+    assert parts.stance_mae == pytest.approx((0.6 + 0.2 + 0.1 + 0.8) / 4, abs=1e-4)
+    assert parts.stance_mae == result["stance_mae"]
+    assert parts.stance_mae_by_gold["critical"] == pytest.approx(0.5)
+    assert parts.stance_mae_by_gold["supportive"] == pytest.approx(0.6)
+
+
+def test_breakdown_sums_types_over_articles() -> None:
+    record, gold = _typed_case()
+    other = record.model_copy(update={"source": Source(file="b.txt")})
+    result, scores = evaluate([record, other], {"a.txt": gold, "b.txt": {**gold, "article": "b.txt"}})
+    parts = breakdown(scores)
+    assert list(parts.entity_types) == ["PER", "ORG", "LOC", "MISC"]
+    assert (parts.entity_types["PER"].gold, parts.entity_types["PER"].gold_matched) == (6, 4)
+    assert parts.event_types["STATEMENT"].core == 2
+    assert parts.entity_type_mismatches == {("LOC", "ORG"): 2}
+    assert [e.file for e in parts.missed_core_events] == ["a.txt", "b.txt"]
+    assert len(parts.spurious_entities) == 4
+
+
+def test_json_document_holds_totals_types_articles_confusion_and_errors() -> None:
+    record, gold = _typed_case()
+    result, scores = evaluate([record], {"a.txt": gold})
+    document = orjson.loads(orjson.dumps(to_json(result, scores)))
+    assert set(document) == {
+        "summary", "entities_by_type", "entity_type_mismatches", "events_by_type", "stance", "articles", "errors",
+    }
+    assert document["summary"] == result
+    assert document["entities_by_type"]["LOC"]["recall"] == 1.0
+    assert document["entities_by_type"]["LOC"]["precision"] == 0.0
+    assert document["entities_by_type"]["PER"]["recall"] == round(2 / 3, 4)
+    # a type with nothing on one side has no ratio there rather than a misleading zero
+    assert document["events_by_type"]["VISIT"]["core_recall"] is None
+    assert document["events_by_type"]["STATEMENT"]["precision"] is None
+    assert document["events_by_type"]["MEETING"]["core_recall"] == 1.0
+    assert document["stance"]["confusion"]["neutral"]["neutral"] == 1
+    assert set(document["stance"]) >= {"labels", "confusion", "accuracy", "mae", "mae_by_gold_label"}
+    [article] = document["articles"]
+    assert article["article"] == "a.txt" and article["stance"]["gold"]["label"] == "neutral"
+    assert article["counts"]["entity_gold"] == 5
+    errors = document["errors"]
+    assert set(errors) == {"missed_entities", "spurious_entities", "missed_core_events", "spurious_events"}
+    assert {e["canonical"] for e in errors["missed_entities"]} == {"Libyan National Army", "Haluk Gorgun"}
+    assert errors["spurious_events"][0]["type"] == "AGREEMENT"
+    assert set(errors["missed_core_events"][0]) == {"file", "type", "actors", "targets", "evidence"}
+
+
+def test_table_keeps_totals_last_and_lists_errors_only_when_verbose() -> None:
+    records, gold = _stance_cases()
+    result, scores = evaluate(records, gold)
+    quiet = format_table(result, scores).splitlines()
+    assert quiet[0].startswith("article")
+    assert quiet[-3].startswith("entities  P ") and " F1 " in quiet[-3]
+    assert quiet[-2].startswith("events    P ") and "core R" in quiet[-2]
+    assert quiet[-1].startswith("stance    accuracy 0.500")
+    assert any(line.startswith("entities by type") for line in quiet)
+    assert any(line.startswith("stance confusion") for line in quiet)
+    assert not any(line.startswith("missed gold entities") for line in quiet)
+    record, typed_gold = _typed_case()
+    result, scores = evaluate([record], {"a.txt": typed_gold})
+    loud = format_table(result, scores, verbose=True)
+    assert "missed gold entities (2)" in loud and "spurious system events (1)" in loud
+    assert "Libyan National Army" in loud and "Bayraktar TB2" in loud
+
+
+def test_evaluate_command_json_and_errors_flag(tmp_path: Path) -> None:
+    record, gold = _typed_case()
+    records = tmp_path / "out.jsonl"
+    records.write_bytes(record.to_json() + b"\n")
+    gold_dir = tmp_path / "gold"
+    gold_dir.mkdir()
+    (gold_dir / "a.json").write_bytes(orjson.dumps(gold))
+    runner = CliRunner()
+    as_json = runner.invoke(main, ["evaluate", str(records), "--gold", str(gold_dir), "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    document = orjson.loads(as_json.output)
+    assert document["summary"]["articles"] == 1 and len(document["errors"]["missed_entities"]) == 2
+    table = runner.invoke(main, ["evaluate", str(records), "--gold", str(gold_dir), "--errors"])
+    assert table.exit_code == 0, table.output
+    assert "spurious system entities (2)" in table.output

@@ -55,9 +55,21 @@ def test_text_is_required_and_json_must_parse() -> None:
         RawArticle.from_json(b"{not json")
 
 
-def test_annotation_parts_are_strict() -> None:
-    with pytest.raises(ValidationError):
-        Mention(text="x", start=0, end=1, extra="no")  # type: ignore[call-arg]
+def test_nested_parts_ignore_unknown_fields_of_a_newer_minor_version() -> None:
+    major = SCHEMA_VERSION.split(".")[0]
+    raw = RawArticle.from_dict(
+        {"schema_version": f"{major}.1", "text": "نص", "source": {"name": "wire", "author": "a new 1.1 field"}}
+    )
+    assert raw.source.name == "wire" and not hasattr(raw.source, "author")
+    mention = Mention.model_validate({"text": "x", "start": 0, "end": 1, "confidence": 0.9})
+    assert mention == Mention(text="x", start=0, end=1)
+    entity = Entity.model_validate(
+        {"canonical": "X", "type": "PER", "wikidata": "Q1", "mentions": [{"text": "x", "start": 0, "end": 1, "new": 1}]}
+    )
+    assert entity.mentions == [mention]
+
+
+def test_annotation_parts_validate_their_values() -> None:
     with pytest.raises(ValidationError):
         Entity(canonical="X", type="PERSON", mentions=[])  # type: ignore[arg-type]
     with pytest.raises(ValidationError):

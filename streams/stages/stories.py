@@ -1,0 +1,218 @@
+"""Stories: the PLOVER events that describe one happening, grouped across articles and outlets.
+
+The matching rule (an event joins a story when all hold):
+
+- the same PLOVER event category (``event[0]``; a visit and a meeting are both CONSULT);
+- at least one shared participant, by canonical entity (actor or recipient);
+- its date within ``window`` days of every member's date (the story's date span never
+  exceeds the window, so stories cannot drift day by day);
+- the same resolved place when both the story and the event have one.
+
+Among several matching stories the one with most shared participants wins, then the
+nearest date, then the oldest id. An event that matches none starts a story; an event id
+already counted (a replay, a redelivery) changes nothing.
+
+This module is transport-free: an agent keeps :class:`StoryState` in tables and calls
+:func:`apply` once per PLOVER event, publishing the returned story (keyed by its id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+from models.plover import PloverEntity, PloverEvent
+from models.story import DateRange, Story, StoryEvidence, StoryParticipant
+
+#: The topic stories are published on: keyed by story id, compacted.
+STORIES = "marsad.events.stories"
+#: Default matching window in days (an event date within this many days of every member's).
+DEFAULT_WINDOW_DAYS = 3
+
+
+@dataclass
+class StoryState:
+    """What the stage remembers; each mapping can be a changelogged table.
+
+    ``stories``: story id → the story's record (as a dict, the table value).
+    ``members``: event id → story id (the replay guard).
+    ``by_type``: PLOVER category → ids of the stories an event of that category may join.
+    """
+
+    stories: MutableMapping[str, dict] = field(default_factory=dict)
+    members: MutableMapping[str, str] = field(default_factory=dict)
+    by_type: MutableMapping[str, list[str]] = field(default_factory=dict)
+
+    def story(self, story_id: str) -> Story:
+        return Story.model_validate(self.stories[story_id])
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRules:
+    """The matching parameters; ``horizon`` bounds how long a story stays joinable."""
+
+    window: timedelta = timedelta(days=DEFAULT_WINDOW_DAYS)
+    #: A story whose last event date is this far behind the newest event of its category
+    #: is no longer a candidate (it stays in ``stories``); keeps matching O(open stories).
+    horizon: timedelta = timedelta(days=30)
+
+
+def outlet(event: PloverEvent) -> str | None:
+    """The outlet an event was reported by: the source name, else the URL's host (no ``www.``)."""
+    name = (event.cite_info.publication or "").strip()
+    if name:
+        return name.casefold()
+    host = urlsplit(event.cite_info.url or "").hostname or ""
+    host = host.removeprefix("www.")
+    return host or None
+
+
+def participants(event: PloverEvent) -> list[PloverEntity]:
+    """Actors then recipients, one per canonical name."""
+    seen: dict[str, PloverEntity] = {}
+    for entity in event.actor + event.recipient:
+        seen.setdefault(entity.name, entity)
+    return list(seen.values())
+
+
+def reported_at(event: PloverEvent) -> datetime:
+    """When the event was reported: the article's publication time, else its coding date."""
+    if event.cite_info.published_at:
+        moment = datetime.fromisoformat(event.cite_info.published_at)
+    else:
+        moment = datetime.fromisoformat(event.coded_date)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def story_id(first_event_id: str) -> str:
+    """A story's id: stable for a given first event, so a rebuild from the same input agrees."""
+    return "story-" + hashlib.sha1(first_event_id.encode()).hexdigest()[:16]
+
+
+def matches(story: Story, event: PloverEvent, rules: StoryRules) -> bool:
+    """The matching rule of the module docstring."""
+    if event.event[0] != story.type:
+        return False
+    names = {entity.name for entity in participants(event)}
+    if not names & {member.name for member in story.participants}:
+        return False
+    day = date.fromisoformat(event.date)
+    start, end = date.fromisoformat(story.event_date.start), date.fromisoformat(story.event_date.end)
+    if day - start > rules.window or end - day > rules.window:
+        return False
+    if story.location is not None and event.event_loc is not None:
+        return story.location.resolved_place == event.event_loc.resolved_place
+    return True
+
+
+def apply(
+    state: StoryState, event: PloverEvent, rules: StoryRules | None = None
+) -> tuple[StoryState, Story | None]:
+    """Add one PLOVER event; return the state and the story it changed (None for a repeat)."""
+    rules = rules or StoryRules()
+    if event.id in state.members:
+        return state, None
+    category = event.event[0].value
+    open_ids = _prune(state, category, date.fromisoformat(event.date), rules)
+    candidates = [state.story(sid) for sid in open_ids]
+    chosen = _best([story for story in candidates if matches(story, event, rules)], event)
+    story = _join(chosen, event) if chosen else _start(event)
+    state.stories[story.id] = story.to_dict()
+    state.members[event.id] = story.id
+    if chosen is None:
+        state.by_type[category] = [*open_ids, story.id]
+    return state, story
+
+
+def _prune(state: StoryState, category: str, day: date, rules: StoryRules) -> list[str]:
+    ids = list(state.by_type.get(category, []))
+    kept = [sid for sid in ids if day - date.fromisoformat(state.stories[sid]["event_date"]["end"]) <= rules.horizon]
+    if kept != ids:
+        state.by_type[category] = kept
+    return kept
+
+
+def _best(candidates: list[Story], event: PloverEvent) -> Story | None:
+    if not candidates:
+        return None
+    names = {entity.name for entity in participants(event)}
+    day = date.fromisoformat(event.date)
+
+    def rank(story: Story) -> tuple[int, int, str]:
+        shared = len(names & {member.name for member in story.participants})
+        distance = min(abs((day - date.fromisoformat(bound)).days) for bound in (story.event_date.start, story.event_date.end))
+        return (-shared, distance, story.id)
+
+    return min(candidates, key=rank)
+
+
+def _evidence(event: PloverEvent) -> StoryEvidence:
+    return StoryEvidence(
+        text=event.event_text[0],
+        article_id=event.article_id,
+        event_id=event.id,
+        publication=event.cite_info.publication,
+        url=event.cite_info.url,
+    )
+
+
+def _participant(entity: PloverEntity, events: int = 1) -> StoryParticipant:
+    return StoryParticipant(
+        name=entity.name, camp=entity.camp, actor_code=entity.actor_code, country=entity.country, events=events
+    )
+
+
+def _start(event: PloverEvent) -> Story:
+    seen = reported_at(event)
+    source = outlet(event)
+    return Story(
+        id=story_id(event.id),
+        type=event.event[0],
+        marsad_types=[event.marsad_type],
+        participants=[_participant(entity) for entity in participants(event)],
+        location=event.event_loc,
+        first_seen=seen,
+        last_seen=seen,
+        event_date=DateRange(start=event.date, end=event.date),
+        num_events=1,
+        num_articles=1,
+        num_sources=1 if source else 0,
+        sources=[source] if source else [],
+        articles=[event.article_id],
+        events=[event.id],
+        evidence=_evidence(event),
+    )
+
+
+def _join(story: Story, event: PloverEvent) -> Story:
+    seen = reported_at(event)
+    members = {member.name: member for member in story.participants}
+    for entity in participants(event):
+        known = members.get(entity.name)
+        members[entity.name] = (
+            known.model_copy(update={"events": known.events + 1}) if known else _participant(entity)
+        )
+    sources = sorted({*story.sources, *([outlet(event)] if outlet(event) else [])})
+    articles = sorted({*story.articles, event.article_id})
+    events = sorted({*story.events, event.id})
+    earlier = (seen, event.article_id) < (story.first_seen, story.evidence.article_id)
+    return story.model_copy(
+        update={
+            "marsad_types": sorted({*story.marsad_types, event.marsad_type}),
+            "participants": sorted(members.values(), key=lambda member: (-member.events, member.name)),
+            "location": story.location or event.event_loc,
+            "first_seen": min(story.first_seen, seen),
+            "last_seen": max(story.last_seen, seen),
+            "event_date": DateRange(start=min(story.event_date.start, event.date), end=max(story.event_date.end, event.date)),
+            "num_events": len(events),
+            "num_articles": len(articles),
+            "num_sources": len(sources),
+            "sources": sources,
+            "articles": articles,
+            "events": events,
+            "evidence": _evidence(event) if earlier else story.evidence,
+        }
+    )
