@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from models.base import SCHEMA_VERSION, Record
+from models.base import SCHEMA_VERSION, ArticleId, Record
 
 
 class Source(BaseModel):
@@ -29,7 +29,9 @@ class RawArticle(Record):
     record_name = "raw"
 
     schema_version: str = Field(SCHEMA_VERSION, description="Version of the record schema (major.minor)")
-    id: str | None = Field(None, description="Article id; derived by the normaliser when absent")
+    id: ArticleId | None = Field(
+        None, description="Article id (1-128 of A-Z a-z 0-9 . _ : -, first a letter or digit); derived by the normaliser when absent"
+    )
     title: str | None = Field(None, description="Headline")
     text: str = Field(description="The article text as published (UTF-8)")
     source: Source = Field(default_factory=Source, description="Where the article came from")
@@ -74,7 +76,7 @@ class NormalisedArticle(Record):
     record_name = "normalised"
 
     schema_version: str = Field(SCHEMA_VERSION, description="Version of the record schema (major.minor)")
-    id: str = Field(description="Stable article id (from the source and the normalised text); the message key")
+    id: ArticleId = Field(description="Stable article id (from the source and the normalised text); the message key")
     title: str | None = Field(None, description="Headline")
     text: str = Field(description="The original text, untouched (all offsets index it)")
     clean_text: str = Field(description="The text without page chrome")

@@ -24,10 +24,12 @@ from streams.stages.spec import StageSpec
 
 log = logging.getLogger(__name__)
 
-#: Table keys of the per-partition watermarks (article ids never start with NUL).
-WATERMARK_PREFIX = b"\x00watermark\x00"
-#: Table keys marking all the gated outputs of one input article as published.
-GROUP_PREFIX = b"\x00article\x00"
+#: Every table key starts with one of these tags, so no input can write another kind's key:
+#: an article id or record id only ever lands after ``RECORD`` or ``GROUP`` (with its topic
+#: or alone), never as a watermark, and never as another article's group.
+RECORD = b"r\x00"  # + topic + NUL + gate key: one published record, with its versions
+GROUP = b"g\x00"  # + article id: all the gated outputs of one input article
+WATERMARK = b"w\x00"  # + topic + NUL + partition: the output offset reconciled up to
 
 
 class PublishGate:
@@ -66,7 +68,13 @@ class PublishGate:
 
     def watermark(self, topic: str, partition: int) -> int | None:
         value = self.table.get(self._watermark_key(topic, partition))
-        return int(value) if value is not None else None
+        if value is None:
+            return None
+        try:
+            return int(value)
+        except ValueError:  # not written by this gate: reconcile the whole partition again
+            log.error("gate %s: unreadable watermark %r for %s[%d]; ignoring it", self.stage, value, topic, partition)
+            return None
 
     def advance(self, topic: str, partition: int, offset: int) -> None:
         current = self.watermark(topic, partition)
@@ -75,7 +83,11 @@ class PublishGate:
 
     @staticmethod
     def group_key(article_id: str) -> bytes:
-        return GROUP_PREFIX + article_id.encode()
+        return GROUP + article_id.encode()
+
+    @staticmethod
+    def record_key(topic: str, gate_key: bytes) -> bytes:
+        return RECORD + topic.encode() + b"\x00" + gate_key
 
     def unpublished(self, article_id: str, outputs: Sequence[Outgoing]) -> list[Outgoing]:
         """The gated outputs of an article still to send under this version.
@@ -84,7 +96,7 @@ class PublishGate:
         """
         if self.published(self.group_key(article_id)):
             return []
-        return [m for m in outputs if m.gate_key is None or not self.published(m.gate_key)]
+        return [m for m in outputs if m.gate_key is None or not self.published(self.record_key(m.topic, m.gate_key))]
 
     def record(self, article_id: str, partition: int, sent: Sequence[tuple[Outgoing, Any]]) -> None:
         """After the broker acknowledged them: mark the group, advance the watermarks."""
@@ -97,7 +109,7 @@ class PublishGate:
 
     @staticmethod
     def _watermark_key(topic: str, partition: int) -> bytes:
-        return WATERMARK_PREFIX + f"{topic}\x00{partition}".encode()
+        return WATERMARK + f"{topic}\x00{partition}".encode()
 
     # -- reconciliation --------------------------------------------------------------
 
@@ -142,7 +154,7 @@ class PublishGate:
                         version = dict(record.headers or ()).get(HEADER_PIPELINE)
                         key = gate_key_of(self.spec, topic, record.key, record.value)
                         if key is not None and version:
-                            self.mark(key, bytes(version))
+                            self.mark(self.record_key(topic, key), bytes(version))
                             found += 1
                 self.advance(topic, partition, end - 1)
             if found:
