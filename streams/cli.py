@@ -70,7 +70,10 @@ def broker(port: int) -> None:
 def worker(stage: str, broker: str | None) -> None:
     """Run the Faust worker of one stage (or of all four)."""
     from streams.backends import BackendError
-    from streams.runtime.app import ServiceWorker, create_app
+    from aiokafka.errors import KafkaError
+
+    from streams.io.kafka import TopicMismatch
+    from streams.runtime.app import ServiceWorker, create_app, declare_topics
     from streams.runtime.patches import UnsupportedVersion
 
     import faulthandler
@@ -85,6 +88,14 @@ def worker(stage: str, broker: str | None) -> None:
         app = create_app(settings, stages)
     except (ImproperlyConfigured, OSError, ValueError, BackendError, UnsupportedVersion) as error:
         raise ConfigurationError(f"{type(error).__name__}: {error}") from error
+    try:
+        created = declare_topics(app, settings, [STAGES[name] for name in stages])
+    except TopicMismatch as error:
+        raise ConfigurationError(str(error)) from error
+    except KafkaError as error:
+        raise click.ClickException(f"broker {settings.broker} unreachable ({type(error).__name__}); is it running?") from error
+    if created:
+        click.echo(f"created {len(created)} missing topic(s) with {settings.partitions} partitions: {', '.join(created)}", err=True)
     ServiceWorker(app, loglevel=settings.log_level, quiet=True, console_port=0).execute_from_commandline()
 
 
@@ -160,7 +171,15 @@ def replay(
         click.echo(f"warning: {error}", err=True)
     if ids_out is not None:
         ids_out.write_text("".join(f"{key}\n" for key in report.ids), "utf-8")
-    asyncio.run(publish(settings, messages, topic=topic, rate=rate, show_progress=progress))
+    from streams.io.kafka import create_topics
+
+    async def run() -> None:
+        # a replay before any worker or `topics create` makes its topic with MARSAD_PARTITIONS,
+        # not with the broker's default: the order ops start things in does not matter
+        await create_topics(settings, [topic])
+        await publish(settings, messages, topic=topic, rate=rate, show_progress=progress)
+
+    asyncio.run(run())
     click.echo(
         f"published {len(messages)} article(s) to {topic}"
         f" ({report.duplicates} duplicate id(s) skipped, {report.filtered} outside the time range, {report.invalid} invalid)",

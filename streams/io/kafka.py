@@ -72,6 +72,42 @@ async def create_topics(
     return created
 
 
+class TopicMismatch(RuntimeError):
+    """An existing topic has another partition count than this worker is configured for."""
+
+
+async def partition_counts(settings: Settings, topics: Sequence[str]) -> dict[str, int]:
+    """The partition count of each of ``topics`` that exists."""
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [topic for topic in topics if topic in existing]
+        described = await admin.describe_topics(wanted) if wanted else []
+        return {entry["topic"]: len(entry["partitions"]) for entry in described if entry.get("partitions")}
+    finally:
+        await admin.close()
+
+
+async def ensure_topics(settings: Settings, topics: Sequence[str], *, verify: Sequence[str] = ()) -> list[str]:
+    """Create the missing ``topics`` with ``MARSAD_PARTITIONS``; check those and ``verify`` agree with it.
+
+    Raises :class:`TopicMismatch` naming the first topic whose partition count differs
+    (the publish-once tables and the article-id partitioning need one count everywhere).
+    Returns the topics created.
+    """
+    created = await create_topics(settings, topics)
+    counts = await partition_counts(settings, [*topics, *verify])
+    for topic in [*topics, *verify]:
+        found = counts.get(topic)
+        if found is not None and found != settings.partitions:
+            raise TopicMismatch(
+                f"topic {topic} has {found} partition(s) but MARSAD_PARTITIONS is {settings.partitions}: "
+                f"set MARSAD_PARTITIONS={found}, or recreate the topic with {settings.partitions}"
+            )
+    return created
+
+
 async def wait_for_broker(settings: Settings, timeout: float = 30.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

@@ -99,3 +99,39 @@ class ServiceWorker(faust.Worker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.spinner = None
+
+
+def declare_topics(app: faust.App, settings: Settings, specs: Sequence[StageSpec], *, wait: float = 60.0) -> list[str]:
+    """Before the worker starts: every topic its stages read and write exists, with the configured partitions.
+
+    Missing topics are created (so it does not matter whether ``marsad topics create`` ran
+    first); an existing topic, or a table changelog, with another count stops the worker
+    with :class:`streams.io.kafka.TopicMismatch`. Runs on its own thread and event loop:
+    the Faust worker owns the main thread's loop. Returns the topics created.
+    """
+    import asyncio
+    import threading
+
+    from streams.io.kafka import ensure_topics, wait_for_broker
+
+    topics = sorted({topic for spec in specs for topic in (spec.source, *spec.output_topics)})
+    changelogs = sorted(table.changelog_topic.get_topic_name() for table in app.tables.values())
+    result: list[list[str]] = []
+    failure: list[BaseException] = []
+
+    async def run() -> list[str]:
+        await wait_for_broker(settings, timeout=wait)
+        return await ensure_topics(settings, topics, verify=changelogs)
+
+    def target() -> None:
+        try:
+            result.append(asyncio.run(run()))
+        except BaseException as error:  # noqa: BLE001 - re-raised on the caller's thread
+            failure.append(error)
+
+    thread = threading.Thread(target=target, name="marsad-declare-topics")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]

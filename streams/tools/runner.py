@@ -136,8 +136,11 @@ class LocalPipeline:
         partitions: int = 4,
         workdir: Path | None = None,
         extra_env: dict[str, str] | None = None,
+        create_topics: bool = True,
     ):
+        """``create_topics=False``: leave the topics to the workers (a cold start)."""
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="marsad-")
+        self.create_topics = create_topics
         self.workdir = workdir or Path(self._tmp.name)  # type: ignore[union-attr]
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.stages = list(stages)
@@ -167,7 +170,8 @@ class LocalPipeline:
 
     def start(self) -> LocalPipeline:
         self.broker.start()
-        asyncio.run(create_topics(self.settings, TOPICS))
+        if self.create_topics:
+            asyncio.run(create_topics(self.settings, TOPICS))
         for stage in self.stages:
             self.add_worker(stage)
         return self
