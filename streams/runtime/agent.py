@@ -114,6 +114,7 @@ class StageAgent(Agent):
             partition=message.partition,
             offset=message.offset,
             max_payload_bytes=self.settings.max_message_bytes,
+            budget=self.settings.processing_budget,
         )
         always = [m for m in outcome.messages if not m.once]
         once = [m for m in outcome.messages if m.once]

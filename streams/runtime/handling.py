@@ -19,6 +19,7 @@ from models import SCHEMA_VERSION, DeadLetter
 from models.base import Record, UnknownSchemaVersion
 from streams.errors import ArticleRejected, ArticleTooLarge
 from streams.io.topics import DLQ, HEADER_PIPELINE, HEADER_RECORD, HEADER_SCHEMA, HEADER_STAGE
+from streams.runtime.budget import processing_budget
 from streams.stages.spec import STAGES, StageContext, StageSpec
 
 log = logging.getLogger(__name__)
@@ -69,11 +70,13 @@ def handle_message(
     partition: int | None = None,
     offset: int | None = None,
     max_payload_bytes: int | None = None,
+    budget: float | None = None,
 ) -> Outcome:
     """Run ``stage`` (a spec, or a stage name) on one message value; never raises for bad input.
 
     ``max_bytes`` bounds the value decoded; ``max_payload_bytes`` (default: the same)
-    bounds the payload a dead letter keeps.
+    bounds the payload a dead letter keeps; ``budget`` (seconds of CPU) bounds the stage's
+    work on it (see :mod:`streams.runtime.budget`).
     """
     spec = STAGES[stage] if isinstance(stage, str) else stage
     name = spec.name
@@ -86,8 +89,9 @@ def handle_message(
         if spec.run is None:
             raise TypeError(f"stage {name} has no record function to run")
         record = spec.input.from_json(value)
-        result = spec.run(record, context)
-        sides = [(side, side.derive(result, context)) for side in spec.side_outputs]
+        with processing_budget(budget):
+            result = spec.run(record, context)
+            sides = [(side, side.derive(result, context)) for side in spec.side_outputs]
     except Exception as error:  # noqa: BLE001 - every failure becomes a dead letter
         letter = dead_letter(
             name, key, value, error, context,
