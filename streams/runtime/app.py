@@ -13,6 +13,7 @@ import faust
 
 from streams.io.topics import consumer_group
 from streams.runtime import patches
+from streams.runtime.statedir import claim_state_dir
 from streams.settings import Settings
 from streams.stages.spec import STAGES, StageSpec
 
@@ -32,7 +33,6 @@ def create_app(settings: Settings, stages: Sequence[str | StageSpec]) -> faust.A
     specs = [STAGES[stage] if isinstance(stage, str) else stage for stage in stages]
     context = stage_context(settings)
     group = specs[0].name if len(specs) == 1 else "all"
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         consumer_group(group),
         broker=settings.faust_broker(),
@@ -41,7 +41,7 @@ def create_app(settings: Settings, stages: Sequence[str | StageSpec]) -> faust.A
         autodiscover=False,
         key_serializer="raw",
         value_serializer="raw",
-        datadir=str(settings.data_dir / consumer_group(group)),
+        datadir=str(claim_state_dir(settings.data_dir / consumer_group(group))),
         store="memory://",
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,

@@ -27,6 +27,12 @@ GAPS = Counter(
     ["stage"],
     registry=REGISTRY,
 )
+TABLE_REBUILDS = Counter(
+    "marsad_table_rebuilds",
+    "Table partitions rebuilt from their changelog because local state was ahead of it",
+    ["changelog"],
+    registry=REGISTRY,
+)
 LATENCY = Histogram(
     "marsad_processing_seconds",
     "Time to process one message in a stage",

@@ -44,6 +44,7 @@ def apply() -> None:
     check_versions()
     leave_group_on_generation_zero()
     seek_before_resume()
+    rebuild_tables_ahead_of_their_changelog()
     configurable_fetch_wait()
     disable_unsafe_codecs()
 
@@ -222,3 +223,66 @@ def configurable_fetch_wait() -> None:
 
     AIOKafkaConsumerThread._create_worker_consumer = _create_worker_consumer  # type: ignore[method-assign]
     AIOKafkaConsumerThread._marsad_fetch_wait = True  # type: ignore[attr-defined]
+
+
+def rebuild_tables_ahead_of_their_changelog() -> None:
+    """Rebuild a table partition from its changelog when local state is ahead of it, instead of crashing.
+
+    Faust keeps, per changelog partition, the offset its table state has read up to, and
+    refuses to recover (``ConsistencyError``) when that offset is past the changelog's end:
+    seen when a second worker of the stage started and stopped on the same host, and after
+    a broker lost its data. The changelog is the truth: the partition's local keys are
+    dropped and it is read again from the changelog's beginning (counted in
+    ``marsad_table_rebuilds_total``). Idempotent.
+    """
+    from faust.tables.recovery import Recovery
+
+    if getattr(Recovery, "_marsad_rebuild", False):
+        return
+    build_offsets = Recovery._build_offsets
+
+    async def _build_offsets(self: Recovery, consumer: Any, tps: Any, destination: Any, title: str) -> None:
+        await build_offsets(self, consumer, tps, destination, title)
+        await rebuild_where_ahead(self, consumer, tps, destination, title)
+
+    Recovery._build_offsets = _build_offsets  # type: ignore[method-assign]
+    Recovery._marsad_rebuild = True  # type: ignore[attr-defined]
+
+
+async def rebuild_where_ahead(recovery: Any, consumer: Any, tps: Any, offsets: Any, title: str) -> list[Any]:
+    """Reset every partition of ``tps`` whose start offset is past its changelog's last offset."""
+    from streams.runtime.metrics import TABLE_REBUILDS
+
+    if not tps:
+        return []
+    ends = await consumer.highwaters(*tps)
+    earliest = await consumer.earliest_offsets(*tps)
+    rebuilt = []
+    for tp in tps:
+        end = ends.get(tp)
+        last = end - 1 if end is not None else -1  # Faust's convention: the last offset, -1 if none
+        start = offsets.get(tp)
+        if start is None or start <= last or start < 0:
+            continue
+        first = earliest.get(tp)
+        recovery.log.warning(
+            "%s table state of %s is at offset %d, past the changelog's last offset %d: rebuilding it from the changelog",
+            title, tp, start, last,
+        )
+        _drop_partition(recovery.tp_to_table.get(tp), tp.partition)
+        offsets[tp] = first - 1 if first is not None else -1
+        TABLE_REBUILDS.labels(tp.topic).inc()
+        rebuilt.append(tp)
+    return rebuilt
+
+
+def _drop_partition(table: Any, partition: int) -> None:
+    """Forget a memory-store table's keys of one partition (the changelog will restore them)."""
+    store = getattr(table, "data", None)
+    owners = getattr(store, "_key_partition", None)  # noqa: SLF001 - Faust's memory store keeps no public map
+    data = getattr(store, "data", None)
+    if owners is None or data is None:
+        return
+    for key in [key for key, owner in owners.items() if owner == partition]:
+        data.pop(key, None)
+        owners.pop(key, None)
