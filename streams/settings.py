@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     #: Seconds of CPU one stage may spend on one article before it is dead-lettered
     #: (``OverBudget:over_budget``); 0 turns the budget off. Keep it under the poll interval.
     processing_budget: float = Field(default=10.0, ge=0)
+    #: After this many seconds of rebalancing, or of input waiting untouched, /healthz says 503.
+    stall_seconds: float = Field(default=120.0, gt=0)
     #: Appended to the pipeline version (``<version>+kb.<hash>.<tag>``): set it to re-publish
     #: history under a new version after ``marsad reprocess`` (see streams.runtime.agent).
     pipeline_tag: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

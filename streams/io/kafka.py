@@ -48,17 +48,27 @@ def client_options(settings: Settings) -> dict[str, Any]:
 
 
 async def create_topics(
-    settings: Settings, topics: Sequence[str], partitions: int | None = None, replication: int | None = None
+    settings: Settings,
+    topics: Sequence[str],
+    partitions: int | None = None,
+    replication: int | None = None,
+    *,
+    compacted: Sequence[str] = (),
 ) -> list[str]:
-    """Create each of ``topics`` that does not exist yet; returns the ones created."""
+    """Create each of ``topics`` (and of ``compacted``, log-compacted) that does not exist yet; returns the ones created."""
     admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     created: list[str] = []
     try:
         existing = set(await admin.list_topics())
         wanted = [
-            NewTopic(name, num_partitions=partitions or settings.partitions, replication_factor=replication or settings.replication_factor)
-            for name in topics
+            NewTopic(
+                name,
+                num_partitions=partitions or settings.partitions,
+                replication_factor=replication or settings.replication_factor,
+                topic_configs={"cleanup.policy": "compact"} if name in compacted else {},
+            )
+            for name in [*topics, *compacted]
             if name not in existing
         ]
         if wanted:

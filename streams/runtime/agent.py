@@ -55,6 +55,7 @@ class Agent:
         self.sender = Sender(app, {name: raw_topic(app, name, settings) for name in spec.output_topics})
         for series in self.SERIES:
             series.labels(spec.name)
+        self._started_at = time.monotonic()
 
     @property
     def max_input_bytes(self) -> int:
@@ -63,6 +64,11 @@ class Agent:
         if self.spec.input_limit == InputLimit.MESSAGE:
             return self.settings.max_message_bytes
         return self.settings.max_record_bytes
+
+    @property
+    def last_event_at(self) -> float:
+        """When (``time.monotonic``) the agent last took or finished a message; the health check reads it."""
+        return self._started_at
 
     def register(self) -> None:
         raise NotImplementedError
@@ -75,6 +81,10 @@ class StageAgent(Agent):
         super().__init__(app, spec, settings, context)
         self.gate = PublishGate(app, settings, spec, context.pipeline_version) if spec.gated_topics else None
         self.guard = DeliveryGuard(app, spec.name, spec.source)
+
+    @property
+    def last_event_at(self) -> float:
+        return time.monotonic() if self.guard.busy else self.guard.last_event_at
 
     def register(self) -> None:
         """The agent on the source topic and the delivery guard's timer."""

@@ -65,9 +65,10 @@ def create_app(settings: Settings, stages: Sequence[str | StageSpec]) -> faust.A
         web_in_thread=False,
     )
     app.marsad_fetch_max_wait_ms = settings.fetch_max_wait_ms  # type: ignore[attr-defined]
-    register_agents(app, settings, specs, context)
+    agents = register_agents(app, settings, specs, context)
+    keep_topics(app, settings, specs)
     if settings.web_enabled:
-        register_web(app, settings, specs)
+        register_web(app, settings, specs, agents)
     return app
 
 
@@ -135,3 +136,38 @@ def declare_topics(app: faust.App, settings: Settings, specs: Sequence[StageSpec
     if failure:
         raise failure[0]
     return result[0]
+
+
+#: How often a running worker checks that its topics still exist (seconds).
+TOPIC_CHECK_INTERVAL = 5.0
+
+
+def keep_topics(app: faust.App, settings: Settings, specs: Sequence[StageSpec]) -> None:
+    """While the worker runs, recreate its topics and table changelogs when the broker lost them.
+
+    A broker that loses its data (the embedded broker keeps it in memory) comes back with
+    no topics; until they exist no stage can commit or publish, and an intermediate topic
+    nobody produces to would never come back. The check is one metadata request.
+    """
+    import logging
+
+    from aiokafka.errors import KafkaError
+
+    from streams.io.kafka import create_topics, partition_counts
+
+    log = logging.getLogger(__name__)
+    topics = sorted({topic for spec in specs for topic in (spec.source, *spec.output_topics)})
+    seen: set[str] = set()  # changelogs seen to exist: Faust makes them at start, after this timer may first run
+
+    @app.timer(interval=TOPIC_CHECK_INTERVAL, name="marsad.keep-topics")
+    async def recreate_lost_topics() -> None:
+        changelogs = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
+        try:
+            created = await create_topics(settings, topics, compacted=[c for c in changelogs if c in seen])
+            if not created:
+                seen.update(await partition_counts(settings, changelogs))
+        except KafkaError as error:
+            log.warning("could not check the topics (%s); next try in %.0f s", error, TOPIC_CHECK_INTERVAL)
+            return
+        if created:
+            log.warning("the broker had lost %d topic(s); recreated: %s", len(created), ", ".join(created))

@@ -7,6 +7,7 @@ acknowledged but never recorded (a crash between the two).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from typing import Any
 
 import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 
 from streams.io.kafka import client_options
 from streams.io.topics import HEADER_PIPELINE
@@ -122,7 +124,17 @@ class PublishGate:
         if partition in self._reconciled:
             return
         for topic in self.topics:
-            await self._reconcile(topic, partition)
+            delay = 0.2
+            while True:
+                try:
+                    await self._reconcile(topic, partition)
+                    break
+                except KafkaError as error:  # the broker is away (restarting): hold the partition, retry
+                    if self.app.should_stop:
+                        raise
+                    log.warning("gate %s: cannot read %s[%d] (%r); retrying in %.1f s", self.stage, topic, partition, error, delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
         self._reconciled.add(partition)
 
     async def _reconcile(self, topic: str, partition: int) -> None:

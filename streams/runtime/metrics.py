@@ -33,6 +33,12 @@ TABLE_REBUILDS = Counter(
     ["changelog"],
     registry=REGISTRY,
 )
+OFFSET_RESETS = Counter(
+    "marsad_offset_resets",
+    "Committed offsets found past their partition's end (a broker that lost its log) and reset to earliest",
+    ["topic"],
+    registry=REGISTRY,
+)
 LATENCY = Histogram(
     "marsad_processing_seconds",
     "Time to process one message in a stage",

@@ -129,6 +129,9 @@ def seek_before_resume() -> None:
         await self._wait(consumer.perform_seek(), timeout=timeout)
         streams = {tp for tp in consumer.assignment() if not self._is_changelog_tp(tp)}
         committed = committed_offsets(consumer)
+        if streams:
+            ends = await asyncio.wait_for(consumer.highwaters(*streams), timeout=timeout)  # _wait returns nothing
+            reset_offsets_past_the_end(committed, ends)
         for tp in streams:
             if not committed.get(tp):
                 await self._wait(consumer.seek(tp, 0), timeout=timeout)  # earliest, if 0 is gone
@@ -197,6 +200,27 @@ def seek_before_resume() -> None:
     Recovery._resume_streams = _resume_streams  # type: ignore[method-assign]
     Recovery.on_recovery_completed = on_recovery_completed  # type: ignore[method-assign]
     Recovery._marsad_seek_first = True  # type: ignore[attr-defined]
+
+
+def reset_offsets_past_the_end(committed: dict[Any, int | None], ends: dict[Any, int | None]) -> list[Any]:
+    """Forget committed offsets past their partition's end (the broker lost its log), counting each.
+
+    Kafka reports such an offset as out of range only when it fetches there; the embedded
+    broker answers with nothing, and the stage would wait at the old offset forever (seen
+    after a restart of the embedded broker). A forgotten offset is then sought per
+    ``auto.offset.reset`` (earliest): the partition is read from its new beginning.
+    """
+    from streams.runtime.metrics import OFFSET_RESETS
+
+    reset = []
+    for tp, end in ends.items():
+        offset = committed.get(tp)
+        if offset and end is not None and offset > end:
+            log.warning("%s: committed offset %d is past the partition's end %d; reading it from the beginning", tp, offset, end)
+            committed[tp] = None
+            OFFSET_RESETS.labels(tp.topic).inc()
+            reset.append(tp)
+    return reset
 
 
 def configurable_fetch_wait() -> None:

@@ -13,7 +13,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import faust
-from aiokafka.errors import KafkaError, KafkaTimeoutError, MessageSizeTooLargeError, RecordListTooLargeError
+from aiokafka.errors import (
+    KafkaError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    UnknownError,
+)
 from faust.exceptions import ProducerSendError
 
 from streams.runtime.handling import Outgoing
@@ -42,7 +48,16 @@ def _root(error: BaseException) -> BaseException:
     return error
 
 
-def _retriable(error: BaseException) -> bool:
+#: Errors worth a few more tries though the client does not call them retriable: the
+#: embedded broker answers "unknown server error" while a lost topic is being recreated.
+RETRIED_A_FEW_TIMES = (UnknownError,)
+#: How many times such an error is retried (with the back-off, about half a minute).
+FEW = 10
+
+
+def _retriable(error: BaseException, attempt: int = 0) -> bool:
+    if isinstance(error, RETRIED_A_FEW_TIMES):
+        return attempt < FEW
     return isinstance(error, (KafkaTimeoutError, asyncio.TimeoutError)) or bool(getattr(error, "retriable", False))
 
 
@@ -68,6 +83,7 @@ class Sender:
 
     async def _finish(self, message: Outgoing, partition: int | None, future: Any) -> Any:
         delay = 0.2
+        attempt = 0
         while True:
             try:
                 if isinstance(future, _Failed):
@@ -77,8 +93,9 @@ class Sender:
                 cause = _root(error)
                 if isinstance(cause, REJECTED):
                     raise OutputRejected(message, cause) from error
-                if not _retriable(cause) or self.app.should_stop:
+                if not _retriable(cause, attempt) or self.app.should_stop:
                     raise
+                attempt += 1
                 log.warning("sending to %s failed (%r); retrying in %.1f s", message.topic, error, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)

@@ -71,3 +71,32 @@ def test_table_state_ahead_of_its_changelog_is_rebuilt_from_it() -> None:
     assert offsets == {ahead: -1, fine: 10}  # partition 0 is read again from the changelog's start
     assert store.data == {b"b": b"2"} and store._key_partition == {b"b": 1}
     assert "rebuilding it from the changelog" in warnings[0]
+
+
+def test_health_tells_a_stalled_stage_from_an_idle_one() -> None:
+    from streams.runtime.web import StallWatch
+
+    now = [1000.0]
+    watch = StallWatch(60, clock=lambda: now[0])
+    assert watch.problem(False, {"entities": 0}, {"entities": 0.0}) is None  # idle, nothing waiting
+    assert watch.problem(False, {"entities": 5}, {"entities": 990.0}) is None  # input waiting, recently active
+    problem = watch.problem(False, {"entities": 5}, {"entities": 900.0})
+    assert problem and "entities has 5 message(s) waiting" in problem
+    assert watch.problem(True, {}, {}) is None  # a rebalance has just begun
+    now[0] += 59
+    assert watch.problem(True, {}, {}) is None
+    now[0] += 2
+    assert "rebalancing" in (watch.problem(True, {}, {}) or "")
+    assert watch.problem(False, {}, {}) is None  # done rebalancing
+
+
+def test_committed_offsets_past_the_partition_end_are_forgotten_and_counted() -> None:
+    from streams.runtime.metrics import OFFSET_RESETS
+    from streams.runtime.patches import reset_offsets_past_the_end
+
+    lost, kept, empty = TP("marsad.articles.normalised", 0), TP("marsad.articles.normalised", 1), TP("t", 2)
+    before = OFFSET_RESETS.labels("marsad.articles.normalised")._value.get()
+    committed = {lost: 2500, kept: 7, empty: None}
+    reset = reset_offsets_past_the_end(committed, {lost: 12, kept: 40, empty: 0})
+    assert reset == [lost] and committed == {lost: None, kept: 7, empty: None}
+    assert OFFSET_RESETS.labels("marsad.articles.normalised")._value.get() == before + 1
