@@ -85,6 +85,7 @@ class _RolesSpec(BaseModel):
     future: list[str]
     imperfect: list[str]
     setting: list[str]
+    outlets: list[str]
 
 
 class _WindowsSpec(BaseModel):
@@ -193,6 +194,7 @@ class RoleWords:
     future: frozenset[str]
     imperfect: frozenset[str]
     setting: frozenset[str]
+    outlets: frozenset[str]
     subject_before: int
     subject_after: int
     adjacent: int
@@ -300,6 +302,7 @@ class TriggerLexicon:
             future=folded(role_spec.future),
             imperfect=folded(role_spec.imperfect),
             setting=folded(role_spec.setting),
+            outlets=folded(role_spec.outlets),
             subject_before=windows.subject_before,
             subject_after=windows.subject_after,
             adjacent=windows.adjacent,
