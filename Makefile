@@ -5,9 +5,6 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-# camel-tools declares torch/transformers (~6 GB); Marsad uses only its offline text
-# utilities, so it is installed without its declared dependencies.
-CAMEL  := camel-tools==1.6.0
 
 .PHONY: install install-test demo test bench clean
 
@@ -17,11 +14,9 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
-	$(BIN)/pip install --quiet --no-deps $(CAMEL)
 
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
-	$(BIN)/pip install --quiet --no-deps $(CAMEL)
 
 demo: install
 	$(BIN)/marsad demo

@@ -11,7 +11,7 @@ from models.annotations import (
     StanceCue,
     StanceLabel,
 )
-from models.article import NormalisedArticle, RawArticle, Removed, Sentence, Source
+from models.article import Chrome, NormalisedArticle, RawArticle, Sentence, Source
 from models.base import SCHEMA_VERSION, Record
 from models.enriched import DeadLetter, EnrichedArticle, EntitiesArticle, EventsArticle
 from models.plover import CiteInfo, PloverCategory, PloverEntity, PloverEvent, PloverLocation, QuadCode
@@ -19,6 +19,7 @@ from models.story import Story, StoryParticipant
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Chrome",
     "CiteInfo",
     "DeadLetter",
     "EnrichedArticle",
@@ -38,7 +39,6 @@ __all__ = [
     "QuadCode",
     "RawArticle",
     "Record",
-    "Removed",
     "Sentence",
     "Source",
     "Stance",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from models.base import SCHEMA_VERSION, Record
+from models.base import SCHEMA_VERSION, ArticleId, Record
 
 
 class Source(BaseModel):
@@ -29,7 +29,9 @@ class RawArticle(Record):
     record_name = "raw"
 
     schema_version: str = Field(SCHEMA_VERSION, description="Version of the record schema (major.minor)")
-    id: str | None = Field(None, description="Article id; derived by the normaliser when absent")
+    id: ArticleId | None = Field(
+        None, description="Article id (1-128 of A-Z a-z 0-9 . _ : -, first a letter or digit); derived by the normaliser when absent"
+    )
     title: str | None = Field(None, description="Headline")
     text: str = Field(description="The article text as published (UTF-8)")
     source: Source = Field(default_factory=Source, description="Where the article came from")
@@ -37,8 +39,9 @@ class RawArticle(Record):
     language: str | None = Field(None, description="Language (ISO 639-1); the normaliser detects it when absent")
 
 
-class Removed(BaseModel):
-    """A span of page chrome the normaliser removed, and which pattern removed it."""
+class Chrome(BaseModel):
+    """Page chrome in an article (navigation, datelines, share buttons): ``[start, end)``
+    of the text, the text itself, and the pattern of ``knowledge/chrome.yaml`` that found it."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -73,7 +76,7 @@ class NormalisedArticle(Record):
     record_name = "normalised"
 
     schema_version: str = Field(SCHEMA_VERSION, description="Version of the record schema (major.minor)")
-    id: str = Field(description="Stable article id (from the source and the normalised text); the message key")
+    id: ArticleId = Field(description="Stable article id (from the source and the normalised text); the message key")
     title: str | None = Field(None, description="Headline")
     text: str = Field(description="The original text, untouched (all offsets index it)")
     clean_text: str = Field(description="The text without page chrome")
@@ -82,4 +85,8 @@ class NormalisedArticle(Record):
     language: str = Field(description="Language (ISO 639-1)")
     content_hash: str = Field(description="Hash of the normalised text (replays map to the same id)")
     sentences: list[Sentence] = Field(description="The sentences of the text, with their matching forms")
-    boilerplate: list[Removed] = Field(default_factory=list, description="The page chrome the normaliser removed")
+    chrome: list[Chrome] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("chrome", "boilerplate"),
+        description="The page chrome the normaliser removed (read also from `boilerplate`, its name before 1.1)",
+    )

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
 import orjson
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 #: Version of the record schemas. Bump the major part on a breaking change: a reader
 #: dead-letters records whose major version it does not know.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: NormalisedArticle.boilerplate is now chrome (both read)
+
+
+#: An article id: 1 to 128 ASCII letters, digits and ``. _ : -``, starting with a letter or a
+#: digit. Ids are message keys and publish-once keys; anything else (control characters,
+#: spaces, non-ASCII, overlong) is refused, and the article dead-lettered.
+ARTICLE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+ArticleId = Annotated[str, StringConstraints(pattern=ARTICLE_ID_PATTERN)]
 
 
 class UnknownSchemaVersion(ValueError):

@@ -12,25 +12,16 @@ from typing import Any
 
 import orjson
 
-from models.article import NormalisedArticle, RawArticle
 from models.base import SCHEMA_VERSION, Record
-from models.enriched import DeadLetter, EnrichedArticle, EntitiesArticle, EventsArticle
-from models.plover import PloverEvent
 from models.story import Story
+from streams.stages.spec import topic_records
+from streams.stages.stories import STORIES
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-#: Topic → record model.
-TOPIC_RECORDS: dict[str, type[Record]] = {
-    "marsad.articles.raw": RawArticle,
-    "marsad.articles.normalised": NormalisedArticle,
-    "marsad.articles.entities": EntitiesArticle,
-    "marsad.articles.events": EventsArticle,
-    "marsad.articles.enriched": EnrichedArticle,
-    "marsad.articles.dlq": DeadLetter,
-    "marsad.events.plover": PloverEvent,
-    "marsad.events.stories": Story,
-}
+#: Topic → record model: the topics the stage specs declare (named once, there), plus the
+#: stories topic, whose stage is not a spec yet (it joins ``topic_records()`` with it).
+TOPIC_RECORDS: dict[str, type[Record]] = {**topic_records(), STORIES: Story}
 
 
 def schema_id(topic: str, base_url: str | None = None) -> str:

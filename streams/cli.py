@@ -13,7 +13,8 @@ import orjson
 from pydantic import ValidationError
 
 from streams.settings import Settings, describe_error, unknown_variables
-from streams.topics import ALL_TOPICS, ENRICHED, STAGE_NAMES, STAGE_TOPICS, consumer_group
+from streams.io.topics import ENRICHED, RAW, consumer_group
+from streams.stages.spec import STAGE_NAMES, STAGES, TOPICS
 
 BUNDLED_SAMPLES = Path(__file__).parent / "samples"
 
@@ -54,7 +55,7 @@ def broker(port: int) -> None:
     """Run the embedded Kafka-protocol broker (Tansu, memory storage) in the foreground."""
     import subprocess
 
-    from streams.broker import broker_command
+    from streams.io.broker import broker_command
 
     click.echo(f"embedded broker on kafka://127.0.0.1:{port} (Ctrl-C stops it; data is in memory)", err=True)
     try:
@@ -68,9 +69,12 @@ def broker(port: int) -> None:
 @broker_option
 def worker(stage: str, broker: str | None) -> None:
     """Run the Faust worker of one stage (or of all four)."""
-    from streams.app import create_app
     from streams.backends import BackendError
-    from streams.faust_fixes import ServiceWorker
+    from aiokafka.errors import KafkaError
+
+    from streams.io.kafka import TopicMismatch
+    from streams.runtime.app import ServiceWorker, create_app, declare_topics
+    from streams.runtime.patches import UnsupportedVersion
 
     import faulthandler
     import signal
@@ -82,8 +86,16 @@ def worker(stage: str, broker: str | None) -> None:
     stages = list(STAGE_NAMES) if stage == "all" else [stage]
     try:
         app = create_app(settings, stages)
-    except (ImproperlyConfigured, OSError, ValueError, BackendError) as error:
+    except (ImproperlyConfigured, OSError, ValueError, BackendError, UnsupportedVersion) as error:
         raise ConfigurationError(f"{type(error).__name__}: {error}") from error
+    try:
+        created = declare_topics(app, settings, [STAGES[name] for name in stages])
+    except TopicMismatch as error:
+        raise ConfigurationError(str(error)) from error
+    except KafkaError as error:
+        raise click.ClickException(f"broker {settings.broker} unreachable ({type(error).__name__}); is it running?") from error
+    if created:
+        click.echo(f"created {len(created)} missing topic(s) with {settings.partitions} partitions: {', '.join(created)}", err=True)
     ServiceWorker(app, loglevel=settings.log_level, quiet=True, console_port=0).execute_from_commandline()
 
 
@@ -98,16 +110,16 @@ def topics() -> None:
 @broker_option
 def topics_create(partitions: int | None, replication: int | None, broker: str | None) -> None:
     """Create every Marsad topic that does not exist yet (idempotent)."""
-    from streams.kafka import create_topics, wait_for_broker
+    from streams.io.kafka import create_topics, wait_for_broker
 
     settings = _settings(broker)
 
     async def run() -> list[str]:
         await wait_for_broker(settings)
-        return await create_topics(settings, partitions, replication)
+        return await create_topics(settings, TOPICS, partitions, replication)
 
     created = asyncio.run(run())
-    click.echo(f"created {len(created)} topic(s): {', '.join(created) or '-'}; all present: {', '.join(ALL_TOPICS)}")
+    click.echo(f"created {len(created)} topic(s): {', '.join(created) or '-'}; all present: {', '.join(TOPICS)}")
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -125,7 +137,7 @@ def _parse_time(value: str | None) -> datetime | None:
 @click.option("--rate", type=float, default=None, help="articles per second (default: as fast as possible)")
 @click.option("--since", default=None, help="only articles published at or after this ISO time")
 @click.option("--until", default=None, help="only articles published before this ISO time")
-@click.option("--topic", default=STAGE_TOPICS["normalise"].source, show_default=True)
+@click.option("--topic", default=RAW, show_default=True)
 @click.option("--progress/--no-progress", default=True, show_default=True, help="report progress on stderr")
 @click.option("--ids-out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="write the published ids here, one a line")
 @broker_option
@@ -145,8 +157,8 @@ def replay(
     replay of the same files maps to the same ids; an id seen twice is published once.
     --since/--until filter on published_at (articles without one are left out then).
     """
-    from streams.replay import prepare, publish
-    from streams.sources import SourceError, iter_sources
+    from streams.io.replay import prepare, publish
+    from streams.io.sources import SourceError, iter_sources
 
     settings = _settings(broker)
     if rate is not None and rate <= 0:
@@ -159,7 +171,15 @@ def replay(
         click.echo(f"warning: {error}", err=True)
     if ids_out is not None:
         ids_out.write_text("".join(f"{key}\n" for key in report.ids), "utf-8")
-    asyncio.run(publish(settings, messages, topic=topic, rate=rate, show_progress=progress))
+    from streams.io.kafka import create_topics
+
+    async def run() -> None:
+        # a replay before any worker or `topics create` makes its topic with MARSAD_PARTITIONS,
+        # not with the broker's default: the order ops start things in does not matter
+        await create_topics(settings, [topic])
+        await publish(settings, messages, topic=topic, rate=rate, show_progress=progress)
+
+    asyncio.run(run())
     click.echo(
         f"published {len(messages)} article(s) to {topic}"
         f" ({report.duplicates} duplicate id(s) skipped, {report.filtered} outside the time range, {report.invalid} invalid)",
@@ -176,7 +196,7 @@ def replay(
 @broker_option
 def tail(topic: str, from_beginning: bool, limit: int | None, timeout: float | None, out: Path | None, broker: str | None) -> None:
     """Print (or write as JSONL) the records of a topic as they arrive."""
-    from streams.kafka import consume
+    from streams.io.kafka import consume
 
     settings = _settings(broker)
 
@@ -209,9 +229,9 @@ def tail(topic: str, from_beginning: bool, limit: int | None, timeout: float | N
 def process(paths: tuple[Path, ...], out: Path, dlq: Path | None, summary: bool) -> None:
     """Run the four stages offline (no broker) and write enriched JSONL."""
     from streams.backends import BackendError
-    from streams.context import stage_context
-    from streams.offline import process_paths
-    from streams.report import summarise
+    from streams.runtime.context import stage_context
+    from streams.tools.offline import process_paths
+    from streams.tools.report import summarise
 
     try:
         context = stage_context(_settings(None))
@@ -238,9 +258,9 @@ def process(paths: tuple[Path, ...], out: Path, dlq: Path | None, summary: bool)
 @click.option("--verbose", "-v", "--errors", "verbose", is_flag=True, help="list missed and spurious entities and events")
 def evaluate(paths: tuple[Path, ...], gold: Path, as_json: bool, verbose: bool) -> None:
     """Score enriched JSONL (or articles, processed offline first) against gold annotations."""
-    from streams.evaluation import evaluate as run_evaluation
-    from streams.evaluation import format_table, load_gold, to_json
-    from streams.offline import enriched_records
+    from streams.tools.evaluation import evaluate as run_evaluation
+    from streams.tools.evaluation import format_table, load_gold, to_json
+    from streams.tools.offline import enriched_records
 
     try:
         result, scores = run_evaluation(enriched_records(list(paths)), load_gold(gold))
@@ -264,7 +284,7 @@ def calibrate_stance(
     paths: tuple[Path, ...], gold: Path, folds: int, seed: int, repeats: int, write: bool, verbose: bool
 ) -> None:
     """Fit the stance family factors, headline and relay factors and neutral band; report CV figures."""
-    from streams.stance_calibration import run
+    from streams.tools.stance_calibration import run
 
     try:
         click.echo(run(list(paths), gold, folds=None if folds < 0 else folds, seed=seed, write=write, repeats=repeats, verbose=verbose))
@@ -291,7 +311,7 @@ def schema(out: Path, base_url: str | None) -> None:
 @click.option("--port", type=int, default=8050, show_default=True, help="the dashboard's port (with --dashboard)")
 def demo(paths: tuple[Path, ...], out: Path | None, timeout: float, with_dashboard: bool, port: int) -> None:
     """Start a broker and the four stage workers, replay articles, print what comes out."""
-    from streams.demo import run_demo
+    from streams.tools.demo import run_demo
 
     code = run_demo(
         list(paths) or [BUNDLED_SAMPLES], out=out, timeout=timeout, echo=click.echo,
@@ -314,7 +334,7 @@ def reprocess(stage: str, from_beginning: bool, from_timestamp: str | None, wait
     topics (enriched, events.plover) only under a version not published before (set
     MARSAD_PIPELINE_TAG, or change the lexicon).
     """
-    from streams.kafka import GroupActive, move_group_offsets
+    from streams.io.kafka import GroupActive, move_group_offsets
 
     if from_beginning == (from_timestamp is not None):
         raise click.UsageError("give exactly one of --from-beginning and --from-timestamp")
@@ -330,13 +350,13 @@ def reprocess(stage: str, from_beginning: bool, from_timestamp: str | None, wait
     group = consumer_group(stage)
     try:
         offsets = asyncio.run(
-            move_group_offsets(settings, group, STAGE_TOPICS[stage].source, timestamp_ms=timestamp_ms, wait=wait)
+            move_group_offsets(settings, group, STAGES[stage].source, timestamp_ms=timestamp_ms, wait=wait)
         )
     except GroupActive as error:
         raise click.ClickException(str(error)) from error
     moved = ", ".join(f"p{p}→{o}" for p, o in sorted(offsets.items()))
-    click.echo(f"group {group} on {STAGE_TOPICS[stage].source}: {moved}. Restart the {stage} workers to re-run.")
-    if stage in ("events", "stance"):
+    click.echo(f"group {group} on {STAGES[stage].source}: {moved}. Restart the {stage} workers to re-run.")
+    if STAGES[stage].gated_topics:
         click.echo(
             "note: under the same pipeline version the publish-once gate republishes nothing to the "
             "consumer-facing topics; start the workers with a new MARSAD_PIPELINE_TAG to publish anew.",
@@ -347,11 +367,18 @@ def reprocess(stage: str, from_beginning: bool, from_timestamp: str | None, wait
 @main.command()
 @click.option("--articles", type=int, default=400, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
-def bench(articles: int, as_json: bool) -> None:
+@click.option(
+    "--corpus",
+    "corpus",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="a directory of .txt articles to add to the bundled samples as base texts (repeatable)",
+)
+def bench(articles: int, as_json: bool, corpus: tuple[Path, ...]) -> None:
     """Measure in-process speed, the bus ceiling, the pipeline, latency and memory."""
-    from streams.bench import run_bench
+    from streams.tools.bench import run_bench
 
-    run_bench(articles=articles, as_json=as_json, echo=click.echo)
+    run_bench(articles=articles, as_json=as_json, echo=click.echo, corpus_dirs=corpus)
 
 
 from streams.dashboard.commands import COMMANDS as _DASHBOARD_COMMANDS  # noqa: E402 - store, dashboard, report
@@ -360,7 +387,7 @@ for _command in _DASHBOARD_COMMANDS:
     main.add_command(_command)
 
 
-from streams.contract_cli import asyncapi as _asyncapi, export as _export  # noqa: E402 - the contract commands
+from streams.tools.contract_cli import asyncapi as _asyncapi, export as _export  # noqa: E402 - the contract commands
 
 main.add_command(_asyncapi)
 main.add_command(_export)

@@ -19,3 +19,9 @@ class NotArabic(ArticleRejected):
 
 class ArticleTooLarge(ArticleRejected):
     reason = "too_large"
+
+
+class OverBudget(ArticleRejected):
+    """A stage spent more than ``MARSAD_PROCESSING_BUDGET`` seconds on one article."""
+
+    reason = "over_budget"

@@ -12,6 +12,9 @@ Limits on input (documented defaults):
     Largest raw message value, in bytes, the normaliser decodes at all; larger ones are
     dead-lettered before parsing. Every dead letter keeps at most this many bytes of its
     payload (``details.payload_truncated`` says when it was cut).
+``MARSAD_PROCESSING_BUDGET`` (10)
+    Seconds of CPU one stage may spend on one article; past it the article is
+    dead-lettered as ``OverBudget:over_budget`` and the partition moves on.
 ``MARSAD_MAX_RECORD_BYTES`` (8 000 000)
     Largest record a worker produces, fetches, or (between stages) decodes. Records
     between stages are several times their article: a 200 000-character article makes
@@ -21,7 +24,7 @@ Limits on input (documented defaults):
 
 Group timing: the defaults suit a Kafka cluster (whose brokers refuse sessions under
 6 s). The embedded broker (Tansu) waits ``session_timeout / 2`` before completing every
-join, so :class:`streams.runner.LocalPipeline` runs its workers with a 3 s session and
+join, so :class:`streams.tools.runner.LocalPipeline` runs its workers with a 3 s session and
 a 0.5 s heartbeat, and a 10 ms ``fetch_max_wait_ms`` (Tansu does not wake a waiting
 fetch when data arrives). ``max_poll_interval`` must stay well above ``session_timeout / 2``:
 aiokafka leaves the group when its fetcher idles that long, and it idles during joins.
@@ -60,8 +63,13 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(default=1_000_000, ge=10_000)
     #: Largest record produced or fetched, in bytes (Faust producer_max_request_size).
     max_record_bytes: int = Field(default=8_000_000, ge=10_000)
+    #: Seconds of CPU one stage may spend on one article before it is dead-lettered
+    #: (``OverBudget:over_budget``); 0 turns the budget off. Keep it under the poll interval.
+    processing_budget: float = Field(default=10.0, ge=0)
+    #: After this many seconds of rebalancing, or of input waiting untouched, /healthz says 503.
+    stall_seconds: float = Field(default=120.0, gt=0)
     #: Appended to the pipeline version (``<version>+kb.<hash>.<tag>``): set it to re-publish
-    #: history under a new version after ``marsad reprocess`` (see streams.agents).
+    #: history under a new version after ``marsad reprocess`` (see streams.runtime.agent).
     pipeline_tag: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     #: Model backends (``package.module:factory``, comma-separated) that add entities,
     #: and one that scores stance, blended at ``stance_weight``; none by default.
@@ -136,6 +144,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"MARSAD_MAX_POLL_INTERVAL ({self.max_poll_interval}) must exceed "
                 f"MARSAD_SESSION_TIMEOUT ({self.session_timeout}): a worker idles during group joins"
+            )
+        if self.processing_budget >= self.max_poll_interval:
+            raise ValueError(
+                f"MARSAD_PROCESSING_BUDGET ({self.processing_budget}) must be under "
+                f"MARSAD_MAX_POLL_INTERVAL ({self.max_poll_interval}): past it the worker leaves its group"
             )
         if self.max_record_bytes <= self.max_message_bytes:
             raise ValueError(

@@ -37,7 +37,7 @@ def synthetic_records(
 
     ``base``: enriched JSONL or article files (default: the bundled samples, processed here).
     """
-    from streams.offline import enriched_records
+    from streams.tools.offline import enriched_records
 
     samples = [record.to_dict() for record in enriched_records(base or [SAMPLES])]
     rng = random.Random(seed)

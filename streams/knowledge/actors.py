@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from models.annotations import Camp, EntityType

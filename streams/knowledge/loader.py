@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from pydantic import ValidationError
 
-from streams.knowledge.files import load_yaml
 from streams.knowledge.actors import Actor, ActorIndex, merge_extensions
+from streams.knowledge.chrome import ChromePatterns
 from streams.knowledge.entity_words import EntityWords
+from streams.knowledge.files import fingerprint, knowledge_root, load_yaml
+from streams.knowledge.lexicons import StanceLexicon, TriggerLexicon
 from streams.knowledge.topics import TopicLexicon
 from streams.knowledge.voice import VoiceLexicon
-from streams.knowledge.lexicons import StanceLexicon, TriggerLexicon
 
 
 class KnowledgeError(ValueError):
@@ -27,28 +27,31 @@ class Knowledge:
     actors: ActorIndex
     triggers: TriggerLexicon
     stance: StanceLexicon
+    chrome: ChromePatterns
+    #: Hash of every file under the knowledge directory (see ``files.fingerprint``): the
+    #: gazetteer's inputs and any file added later are covered without listing them here.
     fingerprint: str
     entity_words: EntityWords
     voice: VoiceLexicon
     topics: TopicLexicon
 
 
-def _read(name: str) -> tuple[Any, bytes]:
-    data = files("streams.knowledge").joinpath(name).read_bytes()
-    return load_yaml(data), data
+def _read(root: Traversable, name: str) -> Any:
+    return load_yaml(root.joinpath(name).read_bytes())
 
 
-@lru_cache(maxsize=1)
-def load_knowledge() -> Knowledge:
-    """Read, validate and index the knowledge files (cached: built once per process)."""
-    digest = hashlib.sha256()
+@lru_cache(maxsize=4)
+def load_knowledge(root: Traversable | None = None) -> Knowledge:
+    """Read, validate and index the knowledge files (cached: built once per process).
+
+    ``root``: another copy of the knowledge directory (tests); default the package's.
+    """
+    root = root or knowledge_root()
     actors: list[Actor] = []
     entries: list[tuple[str, int, dict[str, Any]]] = []
-    actor_dir = files("streams.knowledge").joinpath("actors")
+    actor_dir = root.joinpath("actors")
     for path in sorted((p for p in actor_dir.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name):
-        raw = path.read_bytes()
-        digest.update(raw)
-        entries += [(path.name, position, entry) for position, entry in enumerate(load_yaml(raw) or [])]
+        entries += [(path.name, position, entry) for position, entry in enumerate(load_yaml(path.read_bytes()) or [])]
     where = {id(entry): (name, position) for name, position, entry in entries}
     try:
         merged = merge_extensions([entry for _, _, entry in entries])
@@ -60,30 +63,18 @@ def load_knowledge() -> Knowledge:
         except ValidationError as error:
             name, position = where.get(id(entry), ("?", -1))
             raise KnowledgeError(f"actors/{name} entry {position}: {error}") from error
-    triggers_data, raw = _read("triggers.yaml")
-    digest.update(raw)
-    stance_data, raw = _read("stance.yaml")
-    digest.update(raw)
-    stance_calibration, raw = _read(stance_data["calibration"])  # fitted by `marsad calibrate-stance`
-    digest.update(raw)
-    entity_data, raw = _read("entities.yaml")
-    digest.update(raw)
-    person_names, raw = _read("person_names.yaml")
-    digest.update(raw)
-    digest.update(_read("geo_sources.yaml")[1])  # the gazetteer's input: part of what was built
-    voice_data, raw = _read("voice.yaml")
-    digest.update(raw)
-    topics_data, raw = _read("topics.yaml")
-    digest.update(raw)
+    stance_data = _read(root, "stance.yaml")
     try:
-        voice = VoiceLexicon.from_data(voice_data)
-        topics = TopicLexicon.from_data(topics_data)
+        voice = VoiceLexicon.from_data(_read(root, "voice.yaml"))
+        topics = TopicLexicon.from_data(_read(root, "topics.yaml"))
         return Knowledge(
             actors=ActorIndex(actors, voice.names, topics.names),
-            triggers=TriggerLexicon.from_data(triggers_data),
-            stance=StanceLexicon.from_data(stance_data, stance_calibration),
-            fingerprint=digest.hexdigest()[:8],
-            entity_words=EntityWords.from_data(entity_data, person_names),
+            triggers=TriggerLexicon.from_data(_read(root, "triggers.yaml")),
+            # the calibration is fitted by `marsad calibrate-stance`
+            stance=StanceLexicon.from_data(stance_data, _read(root, stance_data["calibration"])),
+            chrome=ChromePatterns.from_data(_read(root, "chrome.yaml")),
+            fingerprint=fingerprint(root),
+            entity_words=EntityWords.from_data(_read(root, "entities.yaml"), _read(root, "person_names.yaml")),
             voice=voice,
             topics=topics,
         )

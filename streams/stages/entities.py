@@ -30,10 +30,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from models import EntitiesArticle, Entity, Mention, NormalisedArticle
 from streams.backends import Backends
-from streams.knowledge import Actor, ActorIndex, AliasKind, load_knowledge
+from streams.knowledge import Actor, ActorIndex, AliasKind, Knowledge, load_knowledge
 from streams.knowledge.actors import Alias
 from streams.knowledge.entity_words import EntityWords
 from streams.knowledge.voice import Voice
@@ -62,9 +63,11 @@ class _Hit:
     actor: int | None = None
 
 
-def extract_entities(article: NormalisedArticle, backends: Backends | None = None) -> EntitiesArticle:
+def extract_entities(
+    article: NormalisedArticle, backends: Backends | None = None, knowledge: Knowledge | None = None
+) -> EntitiesArticle:
     """Attach the article's entities with their mentions (offsets into ``article.text``)."""
-    entities = find_entities(article)
+    entities = find_entities(article, knowledge)
     for backend in backends.entities if backends else ():
         entities = augment(entities, backend.entities(article))
     return EntitiesArticle.model_construct(**dict(article), entities=entities)
@@ -91,8 +94,8 @@ def augment(entities: list[Entity], extra: list[Entity]) -> list[Entity]:
     return entities
 
 
-def find_entities(article: NormalisedArticle) -> list[Entity]:
-    knowledge = load_knowledge()
+def find_entities(article: NormalisedArticle, knowledge: Knowledge | None = None) -> list[Entity]:
+    knowledge = knowledge or load_knowledge()
     index = knowledge.actors
     words = knowledge.entity_words
     hits: list[_Hit] = []
@@ -620,3 +623,12 @@ def _unlinked(
             start = sentence.start + latin.start()
             add(surface, start, start + len(surface), "MISC")
     return list(found.values())
+
+
+if TYPE_CHECKING:
+    from streams.stages.spec import StageContext
+
+
+def run(article: NormalisedArticle, context: StageContext) -> EntitiesArticle:
+    """The stage as its spec runs it: knowledge and model backends from the context."""
+    return extract_entities(article, context.backends, context.knowledge)

@@ -50,10 +50,11 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from models import EntitiesArticle, Event, EventsArticle, Mention, Modality, Plover, Sentence
 from models.annotations import EventType
-from streams.knowledge import ActorIndex, load_knowledge
+from streams.knowledge import ActorIndex, Knowledge, load_knowledge
 from streams.knowledge.lexicons import RoleWords, Trigger, TriggerLexicon, TypePolicy
 from streams.stages.mentions import PlacedMention, placed_mentions
 from streams.text.matcher import CLITICS
@@ -237,9 +238,9 @@ def _attached_clitic(norm: str, start: int) -> str:
     return clitic if clitic in CLITICS or clitic in ("لل", "ولل", "فلل") else ""
 
 
-def code_events(article: EntitiesArticle) -> EventsArticle:
+def code_events(article: EntitiesArticle, knowledge: Knowledge | None = None) -> EventsArticle:
     """Attach the article's events to it."""
-    return EventsArticle.model_construct(**dict(article), events=find_events(article))
+    return EventsArticle.model_construct(**dict(article), events=find_events(article, knowledge))
 
 
 def _reference_year(article: EntitiesArticle) -> int | None:
@@ -250,8 +251,8 @@ def _reference_year(article: EntitiesArticle) -> int | None:
     return max(years) if years else None
 
 
-def find_events(article: EntitiesArticle) -> list[Event]:
-    knowledge = load_knowledge()
+def find_events(article: EntitiesArticle, knowledge: Knowledge | None = None) -> list[Event]:
+    knowledge = knowledge or load_knowledge()
     lexicon = knowledge.triggers
     words = lexicon.roles
     assert words is not None
@@ -739,3 +740,12 @@ def _merge(
             for name in people:
                 by_key.setdefault((event.type, name), []).append(len(merged) - 1)
     return merged
+
+
+if TYPE_CHECKING:
+    from streams.stages.spec import StageContext
+
+
+def run(article: EntitiesArticle, context: StageContext) -> EventsArticle:
+    """The stage as its spec runs it: knowledge from the context."""
+    return code_events(article, context.knowledge)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import TYPE_CHECKING
 
-from models import NormalisedArticle, RawArticle, Removed, Sentence
+from models import Chrome, NormalisedArticle, RawArticle, Sentence
 from streams.errors import ArticleTooLarge, EmptyArticle, NotArabic
-from streams.text.chrome import ChromeSpan, find_chrome
+from streams.knowledge import load_knowledge
+from streams.knowledge.chrome import ChromePatterns
+from streams.text.chrome import find_chrome
 from streams.text.matchform import fold
 from streams.text.script import detect_language
 from streams.text.sentences import reads_as_heading, split_sentences
@@ -15,15 +18,25 @@ from streams.text.sentences import reads_as_heading, split_sentences
 #: Default largest article, in characters of text (see ``MARSAD_MAX_ARTICLE_CHARS``).
 DEFAULT_MAX_CHARS = 200_000
 
+if TYPE_CHECKING:
+    from streams.stages.spec import StageContext
+
 _LINE_RE = re.compile(r"[^\n]+")
 
 
-def normalise(raw: RawArticle, *, max_chars: int = DEFAULT_MAX_CHARS) -> NormalisedArticle:
+def run(raw: RawArticle, context: StageContext) -> NormalisedArticle:
+    """The stage as its spec runs it: limits and chrome patterns from the context."""
+    return normalise(raw, max_chars=context.max_chars, chrome_patterns=context.knowledge.chrome)
+
+
+def normalise(
+    raw: RawArticle, *, max_chars: int = DEFAULT_MAX_CHARS, chrome_patterns: ChromePatterns | None = None
+) -> NormalisedArticle:
     """Turn a raw article into a normalised one; raise ``ArticleRejected`` when it is unusable."""
     text = _document_text(raw)
     if len(text) > max_chars:
         raise ArticleTooLarge(f"article has {len(text)} characters, the limit is {max_chars}")
-    chrome = find_chrome(text)
+    chrome = find_chrome(text, chrome_patterns or load_knowledge().chrome)
     body = _without(text, chrome)
     language = detect_language(body)
     if language == "und":
@@ -54,7 +67,7 @@ def normalise(raw: RawArticle, *, max_chars: int = DEFAULT_MAX_CHARS) -> Normali
         language=language,
         content_hash=content_hash,
         sentences=sentences,
-        boilerplate=[Removed(text=text[c.start : c.end], start=c.start, end=c.end, pattern=c.pattern) for c in chrome],
+        chrome=chrome,
     )
 
 
@@ -72,7 +85,7 @@ def _document_text(raw: RawArticle) -> str:
     return raw.text
 
 
-def _without(text: str, chrome: list[ChromeSpan]) -> str:
+def _without(text: str, chrome: list[Chrome]) -> str:
     if not chrome:
         return text
     parts, last = [], 0
@@ -83,7 +96,7 @@ def _without(text: str, chrome: list[ChromeSpan]) -> str:
     return "".join(parts)
 
 
-def _content_lines(text: str, chrome: list[ChromeSpan]) -> list[tuple[int, int]]:
+def _content_lines(text: str, chrome: list[Chrome]) -> list[tuple[int, int]]:
     """Non-empty lines with page chrome cut away, as trimmed ``(start, end)`` spans."""
     lines: list[tuple[int, int]] = []
     for line in _LINE_RE.finditer(text):

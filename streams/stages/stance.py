@@ -27,10 +27,11 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from models import EnrichedArticle, EventsArticle, Stance, StanceCue
 from streams.backends import Backends
-from streams.knowledge import load_knowledge
+from streams.knowledge import Knowledge, load_knowledge
 from streams.knowledge.lexicons import Cue, StanceCalibration, StanceLexicon
 from streams.stages.mentions import placed_mentions
 from streams.text.matchform import span_to_original
@@ -66,19 +67,26 @@ class CountedCue:
 
 
 def score_stance(
-    article: EventsArticle, *, pipeline_version: str, processed_at: datetime, backends: Backends | None = None
+    article: EventsArticle,
+    *,
+    pipeline_version: str,
+    processed_at: datetime,
+    backends: Backends | None = None,
+    knowledge: Knowledge | None = None,
 ) -> EnrichedArticle:
     """Attach the stance and the publishing metadata: the record the pipeline publishes."""
     return EnrichedArticle.model_construct(
         **dict(article),
-        stance=find_stance(article, backends),
+        stance=find_stance(article, backends, knowledge),
         pipeline_version=pipeline_version,
         processed_at=processed_at,
     )
 
 
-def find_stance(article: EventsArticle, backends: Backends | None = None) -> Stance:
-    lexicon = load_knowledge().stance
+def find_stance(
+    article: EventsArticle, backends: Backends | None = None, knowledge: Knowledge | None = None
+) -> Stance:
+    lexicon = (knowledge or load_knowledge()).stance
     cues = find_cues(article, lexicon)
     score, contributions = combine(cues, lexicon.calibration, lexicon)
     model = backends.stance.score(article) if backends and backends.stance else None
@@ -299,3 +307,18 @@ def _indirect_span(norm: str, lexicon: StanceLexicon) -> list[tuple[int, int]]:
     if accusation:
         spans.append((accusation.end(), len(norm)))
     return spans
+
+
+if TYPE_CHECKING:
+    from streams.stages.spec import StageContext
+
+
+def run(article: EventsArticle, context: StageContext) -> EnrichedArticle:
+    """The stage as its spec runs it: publishing metadata, knowledge and backends from the context."""
+    return score_stance(
+        article,
+        pipeline_version=context.pipeline_version,
+        processed_at=context.clock(),
+        backends=context.backends,
+        knowledge=context.knowledge,
+    )

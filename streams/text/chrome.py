@@ -1,65 +1,16 @@
-"""Web page chrome: the documented patterns in ``knowledge/chrome.yaml`` and their removal.
+"""Web page chrome: where the documented patterns (``knowledge/chrome.yaml``) match a text.
 
-The patterns of each scope are compiled into one alternation with a named group per
-pattern, so a line costs three regex calls whatever the size of the list.
+The patterns come compiled from the knowledge (``Knowledge.chrome``), so this module
+reads no file: the normaliser passes them in, and they are part of the knowledge
+fingerprint like every other knowledge file.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
 
-from streams.knowledge.files import knowledge_bytes, load_yaml
-
-SCOPES = ("line", "head", "tail")
-
-
-@dataclass(frozen=True, slots=True)
-class ChromeSpan:
-    """Page chrome found in a text: ``[start, end)`` and the pattern that matched."""
-
-    start: int
-    end: int
-    pattern: str
-
-
-@dataclass(frozen=True, slots=True)
-class ChromePatterns:
-    """One compiled alternation per scope, and the pattern name of each group."""
-
-    line: re.Pattern[str] | None  # the whole line matches
-    head: re.Pattern[str] | None  # the start of a line (datelines)
-    tail: re.Pattern[str] | None  # the end of a line
-    names: dict[str, str]  # group name → pattern name
-
-
-@lru_cache(maxsize=1)
-def chrome_patterns() -> ChromePatterns:
-    """Load and compile the pattern list once per process."""
-    by_scope: dict[str, list[str]] = {scope: [] for scope in SCOPES}
-    names: dict[str, str] = {}
-    for number, entry in enumerate(load_yaml(knowledge_bytes("chrome.yaml"))):
-        scope = entry["scope"]
-        if scope not in by_scope:
-            raise ValueError(f"chrome pattern {entry['name']!r}: unknown scope {scope!r}")
-        body = entry["pattern"]
-        re.compile(body)  # a broken pattern fails here, with its own error
-        group = f"p{number}"
-        names[group] = entry["name"]
-        by_scope[scope].append(f"(?P<{group}>{body})")
-
-    def compiled(scope: str, template: str) -> re.Pattern[str] | None:
-        parts = by_scope[scope]
-        return re.compile(template.format("|".join(parts)), re.IGNORECASE) if parts else None
-
-    return ChromePatterns(
-        line=compiled("line", "(?:{})"),
-        head=compiled("head", "(?:{})"),
-        tail=compiled("tail", "(?:{})\\s*$"),
-        names=names,
-    )
-
+from models.article import Chrome
+from streams.knowledge.chrome import ChromePatterns
 
 _LINE_RE = re.compile(r"[^\n]+")
 #: A line longer than this is article prose, whatever it starts with.
@@ -73,14 +24,13 @@ def _reads_as_prose(line: str) -> bool:
     return line.endswith((".", "؟", "!")) and len(line.split()) > 6
 
 
-def find_chrome(text: str) -> list[ChromeSpan]:
+def find_chrome(text: str, patterns: ChromePatterns) -> list[Chrome]:
     """Spans of page chrome in ``text``, line by line, in text order.
 
     Besides the pattern list, a short line that repeats an earlier line word for word
     (pages often print the headline twice) is chrome too (``repeated_line``).
     """
-    patterns = chrome_patterns()
-    spans: list[ChromeSpan] = []
+    spans: list[Chrome] = []
     seen: set[str] = set()
     for line in _LINE_RE.finditer(text):
         content = line.group()
@@ -89,23 +39,23 @@ def find_chrome(text: str) -> list[ChromeSpan]:
             continue
         lead = line.start() + (len(content) - len(content.lstrip()))
         if stripped in seen and len(stripped.split()) <= _MAX_REPEATED_WORDS:
-            spans.append(ChromeSpan(lead, lead + len(stripped), "repeated_line"))
+            spans.append(_span(text, lead, lead + len(stripped), "repeated_line"))
             continue
         seen.add(stripped)
         if patterns.line and len(stripped) <= _MAX_CHROME_LINE and not _reads_as_prose(stripped):
             found = patterns.line.fullmatch(stripped)
             if found:
-                spans.append(ChromeSpan(lead, lead + len(stripped), _group_name(found, patterns)))
+                spans.append(_span(text, lead, lead + len(stripped), _group_name(found, patterns)))
                 continue
         if patterns.head:
             found = patterns.head.match(stripped)
             if found and found.end() < len(stripped):
-                spans.append(ChromeSpan(lead, lead + found.end(), _group_name(found, patterns)))
+                spans.append(_span(text, lead, lead + found.end(), _group_name(found, patterns)))
                 continue
         if patterns.tail:
             found = patterns.tail.search(stripped)
             if found:
-                spans.append(ChromeSpan(lead + found.start(), lead + len(stripped), _group_name(found, patterns)))
+                spans.append(_span(text, lead + found.start(), lead + len(stripped), _group_name(found, patterns)))
     return spans
 
 
@@ -115,3 +65,7 @@ def _group_name(found: re.Match[str], patterns: ChromePatterns) -> str:
         if value is not None and group in patterns.names:
             return patterns.names[group]
     return "chrome"
+
+
+def _span(text: str, start: int, end: int, pattern: str) -> Chrome:
+    return Chrome(text=text[start:end], start=start, end=end, pattern=pattern)

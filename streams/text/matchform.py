@@ -16,12 +16,14 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from camel_tools.utils.charsets import AR_DIAC_CHARSET
-
 TATWEEL = "\u0640"
+#: The Arabic diacritics (harakat, tanwin, shadda, sukun, superscript alef): U+064B-0652
+#: and U+0670, the set camel-tools calls ``AR_DIAC_CHARSET``. Spelled out here so that the
+#: default install needs no camel-tools (whose declared torch/transformers stack is ~6 GB).
+ARABIC_DIACRITICS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670"
 #: Marks and invisible characters that the matching form drops.
 _DROPPED = (
-    "".join(sorted(AR_DIAC_CHARSET))
+    ARABIC_DIACRITICS
     + TATWEEL
     + "\u0610-\u061a\u0653-\u065f\u06d6-\u06ed"
     + "\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.runner import LocalPipeline
-from streams.topics import STAGE_NAMES
+from streams.tools.runner import LocalPipeline
+from streams.stages.spec import STAGE_NAMES
 
 from .support import TopicWatcher, start_pipeline
 
@@ -24,7 +24,7 @@ _PIPELINES: list[LocalPipeline] = []
 
 def _broker_available() -> str | None:
     try:
-        from streams.broker import broker_binary
+        from streams.io.broker import broker_binary
 
         broker_binary()
     except Exception as error:  # noqa: BLE001 - any failure means: no embedded broker here

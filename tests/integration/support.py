@@ -19,11 +19,12 @@ from aiokafka.partitioner import DefaultPartitioner
 from prometheus_client.parser import text_string_to_metric_families
 
 from models import RawArticle
-from streams.kafka import producer
-from streams.runner import LocalPipeline, Worker
+from streams.io.kafka import producer
+from streams.tools.runner import LocalPipeline, Worker
 from streams.settings import Settings
-from streams.sources import iter_sources
-from streams.topics import ALL_TOPICS, ENRICHED, RAW
+from streams.io.sources import iter_sources
+from streams.io.topics import ENRICHED, RAW
+from streams.stages.spec import TOPICS
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "streams" / "samples"
@@ -97,7 +98,7 @@ def publish(
 
 def publish_paced(settings: Settings, articles: Sequence[RawArticle], rate: float) -> threading.Thread:
     """Publish in a background thread at ``rate`` articles per second; join the thread to wait."""
-    from streams.replay import publish as replay_publish
+    from streams.io.replay import publish as replay_publish
 
     messages = [(article.id, article.to_json()) for article in articles]  # type: ignore[misc]
     thread = threading.Thread(
@@ -117,7 +118,7 @@ class TopicWatcher:
     Tests publish unique ids and wait for them here instead of re-reading topics.
     """
 
-    def __init__(self, settings: Settings, topics: Sequence[str] = ALL_TOPICS):
+    def __init__(self, settings: Settings, topics: Sequence[str] = TOPICS):
         self.settings = settings
         self.topics = list(topics)
         self._records: dict[str, list[Any]] = {topic: [] for topic in self.topics}

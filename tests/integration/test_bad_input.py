@@ -17,7 +17,7 @@ import pytest
 
 from models import DeadLetter
 from models.base import SCHEMA_VERSION
-from streams.topics import DLQ, ENRICHED, NORMALISED, RAW
+from streams.io.topics import DLQ, ENRICHED, NORMALISED, RAW
 
 from .support import keyed, partition_for, publish, sample_articles, variants
 

@@ -10,10 +10,11 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from models import EnrichedArticle
-from streams.broker import EmbeddedBroker
+from streams.io.broker import EmbeddedBroker
 from streams.stages.pipeline import default_context, process_article
-from streams.stories import STORIES
-from streams.topics import ALL_TOPICS, ENRICHED, RAW
+from streams.io.topics import ENRICHED, RAW
+from streams.stages.spec import TOPICS
+from streams.stages.stories import STORIES
 
 from .support import SAMPLES, cli, sample_articles, variants
 
@@ -106,18 +107,18 @@ def test_topics_create_is_idempotent(broker_check, tmp_path) -> None:
         env = {"MARSAD_BROKER": broker.url}
         result = cli("topics", "create", "--partitions", "3", env=env)
         assert result.returncode == 0, result.stderr
-        assert result.stdout.startswith(f"created {len(ALL_TOPICS)} topic(s)")
+        assert result.stdout.startswith(f"created {len(TOPICS)} topic(s)")
 
         async def describe() -> dict[str, int]:
             admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
             await admin.start()
             try:
-                described = await admin.describe_topics(list(ALL_TOPICS))
+                described = await admin.describe_topics(list(TOPICS))
                 return {t["topic"]: len(t["partitions"]) for t in described}
             finally:
                 await admin.close()
 
-        assert asyncio.run(describe()) == {topic: 3 for topic in ALL_TOPICS}
+        assert asyncio.run(describe()) == {topic: 3 for topic in TOPICS}
         again = cli("topics", "create", env=env)
         assert again.returncode == 0, again.stderr
         assert again.stdout.startswith("created 0 topic(s)")
@@ -127,7 +128,7 @@ def test_schema_writes_a_json_schema_per_topic(tmp_path) -> None:
     result = cli("schema", "--out", str(tmp_path / "schemas"))
     assert result.returncode == 0, result.stderr
     written = {p.name: orjson.loads(p.read_bytes()) for p in (tmp_path / "schemas").iterdir()}
-    assert set(written) == {f"{topic}.schema.json" for topic in (*ALL_TOPICS, STORIES)}
+    assert set(written) == {f"{topic}.schema.json" for topic in (*TOPICS, STORIES)}
     enriched = written[f"{ENRICHED}.schema.json"]
     assert enriched["x-topic"] == ENRICHED
     for field in ("id", "entities", "events", "stance", "schema_version", "pipeline_version"):

@@ -16,11 +16,11 @@ import pytest
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 from pydantic import ValidationError
 
-from streams.app import create_app, faust_credentials
-from streams.faust_fixes import UNSAFE_CODECS
-from streams.kafka import client_options
+from streams.runtime.app import create_app, faust_credentials
+from streams.runtime.patches import UNSAFE_CODECS
+from streams.io.kafka import client_options
 from streams.settings import Settings, describe_error, unknown_variables
-from streams.topics import STAGE_NAMES
+from streams.stages.spec import STAGE_NAMES
 
 from .support import REPO, cli
 

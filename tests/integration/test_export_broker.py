@@ -14,13 +14,13 @@ from jsonschema import Draft202012Validator
 
 from models import PloverEvent, Story
 from models.schema import topic_schema
-from streams.broker import EmbeddedBroker
-from streams.export import PLOVER_COLUMNS, STORY_COLUMNS, stories_of
-from streams.plover import plover_events
+from streams.io.broker import EmbeddedBroker
+from streams.tools.export import PLOVER_COLUMNS, STORY_COLUMNS, stories_of
+from streams.stages.plover import plover_events
 from streams.settings import Settings
 from streams.stages.pipeline import default_context, process_article
-from streams.stories import STORIES
-from streams.topics import PLOVER
+from streams.stages.stories import STORIES
+from streams.io.topics import PLOVER
 
 from .support import cli, publish, sample_articles, seed_articles
 

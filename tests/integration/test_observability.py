@@ -7,7 +7,8 @@ import json
 import psutil
 import pytest
 
-from streams.topics import DLQ, ENRICHED, STAGE_NAMES
+from streams.io.topics import DLQ, ENRICHED
+from streams.stages.spec import STAGE_NAMES
 
 from .support import keyed, metric, metrics, publish, variants, wait_caught_up
 

@@ -12,12 +12,13 @@ import orjson
 import pytest
 
 from models import SCHEMA_VERSION, EnrichedArticle, Event, PloverEvent, RawArticle
-from streams.plover import crosswalk
-from streams.replay import prepare
-from streams.replay import publish as replay_publish
-from streams.sources import iter_sources
+from streams.io.replay import prepare
+from streams.io.replay import publish as replay_publish
+from streams.io.sources import iter_sources
+from streams.stages.plover import crosswalk
 from streams.stages.pipeline import default_context, process_article
-from streams.topics import ALL_TOPICS, ENRICHED, HEADER_PIPELINE, HEADER_SCHEMA, PLOVER
+from streams.io.topics import ENRICHED, HEADER_PIPELINE, HEADER_SCHEMA, PLOVER
+from streams.stages.spec import TOPICS
 
 from .support import SAMPLES, SEEDS, cli, seed_articles, without
 
@@ -113,7 +114,7 @@ def test_a_second_client_reads_clean_utf8_json_keyed_by_id(published, pipeline) 
 
 
 def test_no_topic_carries_faust_metadata(published, watcher) -> None:
-    for topic in ALL_TOPICS:
+    for topic in TOPICS:
         for record in watcher.records(topic):
             assert b"__faust" not in (record.value or b""), topic
 

@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from streams.stages.pipeline import default_context
-from streams.topics import ENRICHED, EVENTS, HEADER_PIPELINE
+from streams.io.topics import ENRICHED, EVENTS, HEADER_PIPELINE
 
 from .support import cli, keyed, metric, metrics, publish, variants, wait_caught_up
 

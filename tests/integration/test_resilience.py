@@ -12,8 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from streams.runner import LocalPipeline
-from streams.topics import ENRICHED, ENTITIES, STAGE_NAMES
+from streams.tools.runner import LocalPipeline
+from streams.io.topics import ENRICHED, ENTITIES
+from streams.stages.spec import STAGE_NAMES
 
 from .conftest import managed_pipeline
 from .support import (

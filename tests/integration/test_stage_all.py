@@ -15,10 +15,10 @@ import orjson
 import pytest
 
 from models import DeadLetter, Event, RawArticle
-from streams.plover import crosswalk
-from streams.runner import LocalPipeline
+from streams.stages.plover import crosswalk
+from streams.tools.runner import LocalPipeline
 from streams.stages.pipeline import default_context, process_article
-from streams.topics import DLQ, ENRICHED, PLOVER
+from streams.io.topics import DLQ, ENRICHED, PLOVER
 
 from .conftest import managed_pipeline
 from .support import TopicWatcher, keyed, publish, sample_articles, seed_articles, variants, without

@@ -18,10 +18,11 @@ from click.testing import CliRunner
 from jsonschema import Draft7Validator
 
 from models.schema import TOPIC_RECORDS, topic_schema
-from streams.asyncapi import CONTRACTS, asyncapi_document
+from streams.tools.asyncapi import CONTRACTS, asyncapi_document
 from streams.cli import main
-from streams.stories import STORIES
-from streams.topics import HEADER_SCHEMA, PLOVER, STAGE_NAMES, consumer_group
+from streams.stages.stories import STORIES
+from streams.io.topics import HEADER_SCHEMA, PLOVER, consumer_group
+from streams.stages.spec import STAGE_NAMES
 
 SPECS_PACKAGE = "@asyncapi/specs@6"
 

@@ -95,7 +95,7 @@ def test_camel_ner_backend_reports_missing_model_data_clearly() -> None:
 
 
 def test_workers_and_offline_runs_take_backends_from_the_settings() -> None:
-    from streams.context import stage_context
+    from streams.runtime.context import stage_context
     from streams.settings import Settings
 
     settings = Settings(entity_backends=f" {__name__}:fake_companies , ", stance_weight=0.25, pipeline_tag="t1")
@@ -109,7 +109,7 @@ def test_workers_and_offline_runs_take_backends_from_the_settings() -> None:
 
 
 def test_a_backend_that_cannot_load_names_its_variable() -> None:
-    from streams.context import stage_context
+    from streams.runtime.context import stage_context
     from streams.settings import Settings
 
     with pytest.raises(BackendError, match="MARSAD_STANCE_BACKEND"):

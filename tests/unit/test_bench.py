@@ -11,7 +11,7 @@ import math
 import pytest
 
 from models import RawArticle
-from streams.bench import (
+from streams.tools.bench import (
     base_articles,
     build_corpus,
     measure_in_process,
@@ -20,7 +20,7 @@ from streams.bench import (
     target_status,
     variation,
 )
-from streams.stages.pipeline import STAGES
+from streams.stages.spec import STAGES
 
 
 def test_base_articles_include_the_bundled_samples() -> None:

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from streams.crossval import fold_assignment, kfold, leave_one_out, out_of_fold
+from streams.tools.crossval import fold_assignment, kfold, leave_one_out, out_of_fold
 
 ITEMS = [f"{n:02d}.txt" for n in range(1, 21)]
 LABELS = ["supportive"] * 6 + ["neutral"] * 8 + ["critical"] * 6

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from models import EnrichedArticle, Entity, Event, Mention, Plover, Source, Stance
-from streams.evaluation import (
+from streams.tools.evaluation import (
     EVIDENCE_CHARS,
     EntityError,
     ascii_fold,
@@ -22,7 +22,7 @@ from streams.evaluation import (
     to_json,
 )
 from streams.cli import main
-from streams.sources import read_text_article
+from streams.io.sources import read_text_article
 from streams.stages.pipeline import process_article
 
 

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from models import RawArticle, Source
 from streams.cli import main
-from streams.export import PLOVER_COLUMNS, STORY_COLUMNS, records, stories_of, write
-from streams.plover import plover_events
+from streams.tools.export import PLOVER_COLUMNS, STORY_COLUMNS, records, stories_of, write
+from streams.stages.plover import plover_events
 from streams.stages.pipeline import default_context, process_article
 
 NOW = datetime(2026, 1, 10, tzinfo=timezone.utc)

@@ -11,10 +11,10 @@ from jsonschema import Draft202012Validator
 from models import Entity, Event, EventsArticle, EventType, Mention, Modality, Plover, Source
 from models.plover import PloverCategory, PloverEvent, QuadCode
 from models.schema import topic_schema
-from streams import plover as plover_module
+from streams.stages import plover as plover_module
 from streams.knowledge.files import knowledge_bytes, load_yaml
 from streams.knowledge.loader import load_knowledge
-from streams.plover import crosswalk, plover_events, resolve_date
+from streams.stages.plover import crosswalk, plover_events, resolve_date
 
 PUBLISHED = datetime(2025, 6, 4, 9, 30, tzinfo=timezone.utc)  # a Wednesday
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=timezone.utc)

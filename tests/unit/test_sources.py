@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from models import RawArticle
-from streams.sources import SourceError, expand_paths, iter_sources, read_text_article
+from streams.io.sources import SourceError, expand_paths, iter_sources, read_text_article
 
 HEADLINE = "وفد تركي في بنغازي"
 BODY = "وصل وفد عسكري تركي إلى مدينة بنغازي صباح الثلاثاء في زيارة تستغرق يومين."

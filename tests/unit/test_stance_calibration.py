@@ -11,7 +11,7 @@ from streams.knowledge import Knowledge
 from streams.knowledge.files import load_yaml
 from streams.knowledge.lexicons import StanceCalibration
 from streams.stages.stance import CountedCue
-from streams.stance_calibration import (
+from streams.tools.stance_calibration import (
     Example,
     calibration_yaml,
     cross_validate,

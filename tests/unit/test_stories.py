@@ -12,12 +12,12 @@ from jsonschema import Draft202012Validator
 from models import RawArticle, Source, Story
 from models.plover import CiteInfo, PloverEntity, PloverEvent, PloverLocation
 from models.schema import topic_schema
-from streams.plover import plover_events
+from streams.stages.plover import plover_events
 from streams.stages.pipeline import default_context, process_article
 import copy
 from collections.abc import MutableMapping
 
-from streams.stories import StoryRules, StoryState, apply, matches, outlet, story_of
+from streams.stages.stories import StoryRules, StoryState, apply, matches, outlet, story_of
 
 NOW = datetime(2026, 1, 10, tzinfo=timezone.utc)
 UTC = timezone.utc

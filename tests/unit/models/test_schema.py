@@ -8,12 +8,12 @@ import orjson
 
 from models import SCHEMA_VERSION
 from models.schema import TOPIC_RECORDS, topic_schema, write_schemas
-from streams.stories import STORIES
-from streams.topics import ALL_TOPICS
+from streams.stages.spec import TOPICS
+from streams.stages.stories import STORIES
 
 
 def test_one_record_per_topic() -> None:
-    assert set(TOPIC_RECORDS) == set(ALL_TOPICS) | {STORIES}
+    assert set(TOPIC_RECORDS) == set(TOPICS) | {STORIES}
     assert len(TOPIC_RECORDS) == 8
 
 

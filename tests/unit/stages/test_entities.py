@@ -156,7 +156,7 @@ def test_entities_are_ordered_by_first_mention_and_linked_entities_carry_codes(a
 
 
 def test_seed_mentions_map_back(analyse, seed_paths) -> None:
-    from streams.sources import read_text_article
+    from streams.io.sources import read_text_article
     from streams.stages.pipeline import process_article
 
     for path in seed_paths:

@@ -171,7 +171,7 @@ def test_suffixed_form_of_a_stem_trigger(analyse) -> None:
 
 
 def test_every_event_is_fully_coded(analyse, seed_paths) -> None:
-    from streams.sources import read_text_article
+    from streams.io.sources import read_text_article
     from streams.stages.pipeline import process_article
 
     for path in seed_paths:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from models import RawArticle, Source
 from streams.errors import ArticleRejected, ArticleTooLarge, EmptyArticle, NotArabic
 from streams.stages.normalise import normalise
+from streams.knowledge import load_knowledge
 from streams.text.chrome import find_chrome
 from streams.text.matchform import fold, to_original
 
@@ -54,10 +55,10 @@ def test_original_text_is_untouched(article) -> None:
     assert article.language == "ar"
 
 
-def test_boilerplate_is_removed_and_reported_with_offsets(article) -> None:
-    removed = {item.pattern: item for item in article.boilerplate}
+def test_chrome_is_removed_and_reported_with_offsets(article) -> None:
+    removed = {item.pattern: item for item in article.chrome}
     assert set(removed) == {"read_also", "back_to_top", "discussion_footer"}
-    for item in article.boilerplate:
+    for item in article.chrome:
         assert article.text[item.start : item.end] == item.text
         assert item.text not in article.clean_text
     assert removed["back_to_top"].text == "زر الذهاب إلى الأعلى"
@@ -73,9 +74,9 @@ def test_every_sentence_maps_back_to_the_text_without_chrome(article) -> None:
         assert piece and piece == piece.strip()
         assert sentence.start >= previous_end
         previous_end = sentence.end
-        for item in article.boilerplate:
+        for item in article.chrome:
             assert sentence.end <= item.start or sentence.start >= item.end
-        assert find_chrome(piece) == [] or sentence.heading
+        assert find_chrome(piece, load_knowledge().chrome) == [] or sentence.heading
         folded = fold(piece)
         assert sentence.norm == folded.text
         assert [tuple(s) for s in sentence.shifts] == list(folded.shifts)
@@ -159,5 +160,5 @@ def test_normalise_raises_only_article_rejections(text: str) -> None:
         return
     for sentence in result.sentences:
         assert result.text[sentence.start : sentence.end].strip()
-    for item in result.boilerplate:
+    for item in result.chrome:
         assert result.text[item.start : item.end] == item.text

@@ -10,8 +10,9 @@ import orjson
 import pytest
 
 from models import SCHEMA_VERSION, EnrichedArticle, EntitiesArticle, EventsArticle, NormalisedArticle, RawArticle
-from streams.sources import read_text_article
-from streams.stages.pipeline import STAGES, StageContext, default_context, pipeline_version, process_article, run_stage
+from streams.io.sources import read_text_article
+from streams.stages.pipeline import default_context, pipeline_version, process_article, run_stage
+from streams.stages.spec import STAGES, StageContext
 
 FIXED = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
 

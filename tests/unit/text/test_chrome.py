@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from streams.text.chrome import chrome_patterns, find_chrome
+from streams.knowledge import load_knowledge
+from streams.text.chrome import find_chrome
+
+PATTERNS = load_knowledge().chrome
 
 
 def _removed(text: str) -> list[str]:
-    return [text[span.start : span.end] for span in find_chrome(text)]
+    return [text[span.start : span.end] for span in find_chrome(text, PATTERNS)]
 
 
 def test_patterns_load_with_known_scopes() -> None:
-    patterns = chrome_patterns()
+    patterns = PATTERNS
     assert len(patterns.names) >= 5
     assert len(set(patterns.names.values())) == len(patterns.names)  # names are unique
     assert patterns.line is not None and patterns.head is not None and patterns.tail is not None
@@ -34,7 +37,7 @@ def test_patterns_load_with_known_scopes() -> None:
 )
 def test_documented_chrome_lines_are_found_whole(line: str, pattern: str) -> None:
     text = f"وصل الوفد التركي إلى بنغازي صباح اليوم.\n  {line}  \nوبدأ المحادثات مع القيادة."
-    spans = find_chrome(text)
+    spans = find_chrome(text, PATTERNS)
     assert len(spans) == 1
     span = spans[0]
     assert span.pattern == pattern
@@ -43,14 +46,14 @@ def test_documented_chrome_lines_are_found_whole(line: str, pattern: str) -> Non
 
 def test_back_to_top_is_cut_from_the_end_of_a_prose_line() -> None:
     text = "وأكد الوزير أن المحادثات كانت إيجابية ومثمرة. زر الذهاب إلى الأعلى"
-    spans = find_chrome(text)
+    spans = find_chrome(text, PATTERNS)
     assert [(s.pattern, text[s.start : s.end]) for s in spans] == [("back_to_top", "زر الذهاب إلى الأعلى")]
     assert text[: spans[0].start].rstrip().endswith("ومثمرة.")
 
 
 def test_spans_are_in_text_order_with_offsets_into_the_text() -> None:
     text = "اقرأ أيضا: خبر آخر\nنص الخبر الأساسي عن زيارة الوفد.\nزر الذهاب إلى الأعلى\nمناقشة حول هذا post"
-    spans = find_chrome(text)
+    spans = find_chrome(text, PATTERNS)
     assert [s.pattern for s in spans] == ["read_also", "back_to_top", "discussion_footer"]
     assert [s.start for s in spans] == sorted(s.start for s in spans)
     for span in spans:
@@ -72,7 +75,7 @@ def test_spans_are_in_text_order_with_offsets_into_the_text() -> None:
     ],
 )
 def test_news_sentences_are_not_chrome(sentence: str) -> None:
-    assert find_chrome(sentence) == []
+    assert find_chrome(sentence, PATTERNS) == []
 
 
 @pytest.mark.parametrize(
@@ -85,9 +88,9 @@ def test_news_sentences_are_not_chrome(sentence: str) -> None:
     ids=["share-sharaka-abra", "follow_us-ishtaraka", "follow_us-indamma"],
 )
 def test_news_paragraphs_starting_with_a_verb_of_taking_part_are_not_chrome(sentence: str) -> None:
-    assert find_chrome(sentence) == []
+    assert find_chrome(sentence, PATTERNS) == []
 
 
 def test_a_long_line_is_prose_whatever_it_starts_with() -> None:
     line = "المصدر: " + "وكالة الأنباء الليبية نقلت عن مسؤولين في وزارة الدفاع التركية أن " * 4
-    assert find_chrome(line) == []
+    assert find_chrome(line, PATTERNS) == []

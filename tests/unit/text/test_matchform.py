@@ -179,3 +179,11 @@ def test_fold_collapses_spaces_around_a_dropped_mark() -> None:
 def test_fold_treats_decomposed_accents_like_composed_ones() -> None:
     decomposed = unicodedata.normalize("NFD", "Güler")
     assert fold(decomposed).text == fold("Güler").text == "guler"
+
+
+def test_the_diacritics_dropped_are_camel_tools_set_when_it_is_installed() -> None:
+    """The default install has no camel-tools; where it is installed, both name the same marks."""
+    charsets = pytest.importorskip("camel_tools.utils.charsets")
+    from streams.text.matchform import ARABIC_DIACRITICS
+
+    assert set(ARABIC_DIACRITICS) == set(charsets.AR_DIAC_CHARSET)

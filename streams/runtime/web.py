@@ -3,7 +3,10 @@
 The server binds ``MARSAD_WEB_HOST`` (127.0.0.1 unless set; the Kubernetes manifests set
 0.0.0.0) on ``MARSAD_WEB_PORT``:
 
-``GET /healthz``  200 while the event loop answers (liveness).
+``GET /healthz``  200 while the event loop answers and every stage can make progress
+                  (liveness); 503 with the reason when the worker has been rebalancing, or
+                  a stage has had input waiting without taking any, for
+                  ``MARSAD_STALL_SECONDS`` (a restart is then the remedy).
 ``GET /readyz``   200 when this worker holds partitions of its input topic(s), is not in
                   the middle of a rebalance or table recovery, and reaches the broker;
                   503 otherwise (a worker with no partitions, e.g. one more replica than
@@ -16,20 +19,53 @@ The server binds ``MARSAD_WEB_HOST`` (127.0.0.1 unless set; the Kubernetes manif
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import faust
 from faust.web import Request, Response, View
 
-from streams.observability import LAG, broker_reachable, metrics_text
+from streams.runtime.metrics import LAG, broker_reachable, labelled, metrics_text
 from streams.settings import Settings
-from streams.topics import STAGE_TOPICS
+from streams.stages.spec import StageSpec
+
+if TYPE_CHECKING:
+    from streams.runtime.agent import Agent
 
 PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
-def register_web(app: faust.App, settings: Settings, stages: Sequence[str]) -> None:
-    stage_of_topic = {STAGE_TOPICS[stage].source: stage for stage in stages}
+class StallWatch:
+    """Tells a worker that cannot make progress from one that has nothing to do."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
+        self.seconds = seconds
+        self.clock = clock
+        self._rebalancing_since: float | None = None
+
+    def problem(self, rebalancing: bool, lags: dict[str, int], last_event_at: dict[str, float]) -> str | None:
+        """Why the worker is stalled (None when it is not): ``lags`` and ``last_event_at`` per stage."""
+        now = self.clock()
+        if not rebalancing:
+            self._rebalancing_since = None
+        elif self._rebalancing_since is None:
+            self._rebalancing_since = now
+        elif now - self._rebalancing_since >= self.seconds:
+            return f"rebalancing (or recovering tables) for {now - self._rebalancing_since:.0f} s"
+        for stage, lag in sorted(lags.items()):
+            idle = now - last_event_at.get(stage, now)
+            if lag > 0 and idle >= self.seconds:
+                return f"stage {stage} has {lag} message(s) waiting and took none for {idle:.0f} s"
+        return None
+
+
+def register_web(
+    app: faust.App, settings: Settings, specs: Sequence[StageSpec], agents: Sequence[Agent] = ()
+) -> None:
+    stage_of_topic = {spec.source: spec.name for spec in specs}
+    stall = StallWatch(settings.stall_seconds)
+    stages = [spec.name for spec in specs]
     servers = settings.bootstrap_servers()
 
     def assigned() -> list:
@@ -40,9 +76,16 @@ def register_web(app: faust.App, settings: Settings, stages: Sequence[str]) -> N
 
     @app.page("/healthz")
     class Health(View):
-        """Liveness: the event loop answers."""
+        """Liveness: the event loop answers, and no stage is stalled."""
 
         async def get(self, request: Request) -> Response:
+            lags: dict[str, int] = {}
+            for (stage, _), lag in (await refresh_lag(app, stage_of_topic)).items():
+                lags[stage] = lags.get(stage, 0) + lag
+            last = {agent.spec.name: agent.last_event_at for agent in agents}
+            problem = stall.problem(bool(app.rebalancing), lags, last)
+            if problem:
+                return self.json({"status": "stalled", "problem": problem, "stages": list(stages)}, status=503)
             return self.json({"status": "ok", "stages": list(stages)})
 
     @app.page("/readyz")
@@ -74,10 +117,10 @@ def register_web(app: faust.App, settings: Settings, stages: Sequence[str]) -> N
             return self.bytes(metrics_text(), headers={"Content-Type": PROMETHEUS_CONTENT_TYPE})
 
 
-async def refresh_lag(app: faust.App, stage_of_topic: dict[str, str]) -> None:
+async def refresh_lag(app: faust.App, stage_of_topic: dict[str, str]) -> dict[tuple[str, str], int]:
     """Lag = end of the partition − the group's committed offset (the fetch position
-    before the first commit). Partitions no longer assigned are dropped."""
-    seen: set[tuple[str, str]] = set()
+    before the first commit). Partitions no longer assigned are dropped; returns the lags."""
+    seen: dict[tuple[str, str], int] = {}
     committed = getattr(app.monitor, "tp_committed_offsets", {}) or {}
     try:
         partitions = list(app.consumer.assignment())
@@ -97,7 +140,8 @@ async def refresh_lag(app: faust.App, stage_of_topic: dict[str, str]) -> None:
         if end is None or done is None:
             continue
         LAG.labels(stage, str(tp.partition)).set(max(0, end - done))
-        seen.add((stage, str(tp.partition)))
-    for labels in list(LAG._metrics):  # noqa: SLF001 - prometheus_client has no public listing
+        seen[(stage, str(tp.partition))] = max(0, end - done)
+    for labels in labelled(LAG):
         if labels[0] in stage_of_topic.values() and labels not in seen:
             LAG.remove(*labels)
+    return seen

@@ -16,7 +16,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models import Entity, Event, EventsArticle, EventType, Modality
 from models.plover import CiteInfo, PloverEntity, PloverEvent, PloverLocation, QuadCode
@@ -341,3 +341,12 @@ def plover_events(
             )
         )
     return records
+
+
+if TYPE_CHECKING:
+    from streams.stages.spec import StageContext
+
+
+def run(article: EventsArticle, context: StageContext) -> list[PloverEvent]:
+    """The side output as the events stage's spec runs it."""
+    return plover_events(article, context.pipeline_version, now=context.clock())

@@ -23,8 +23,20 @@ RECONCILED = Counter(
 )
 GAPS = Counter(
     "marsad_offset_gaps",
-    "Input messages skipped over within one assignment (should stay 0; see streams.faust_fixes.seek_before_resume)",
+    "Input messages skipped over within one assignment (should stay 0; see streams.runtime.patches.seek_before_resume)",
     ["stage"],
+    registry=REGISTRY,
+)
+TABLE_REBUILDS = Counter(
+    "marsad_table_rebuilds",
+    "Table partitions rebuilt from their changelog because local state was ahead of it",
+    ["changelog"],
+    registry=REGISTRY,
+)
+OFFSET_RESETS = Counter(
+    "marsad_offset_resets",
+    "Committed offsets found past their partition's end (a broker that lost its log) and reset to earliest",
+    ["topic"],
     registry=REGISTRY,
 )
 LATENCY = Histogram(
@@ -35,6 +47,11 @@ LATENCY = Histogram(
     registry=REGISTRY,
 )
 LAG = Gauge("marsad_consumer_lag", "Messages behind the end of the input partition", ["stage", "partition"], registry=REGISTRY)
+
+
+def labelled(metric: Gauge) -> list[tuple[str, ...]]:
+    """The label values of every series ``metric`` holds (prometheus_client has no public listing)."""
+    return list(metric._metrics)  # noqa: SLF001
 
 
 def metrics_text() -> bytes:

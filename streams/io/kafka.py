@@ -5,50 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
-from aiokafka.protocol.group import LeaveGroupRequest
 
 from streams.settings import Settings
-from streams.topics import ALL_TOPICS
 
 log = logging.getLogger(__name__)
-
-
-def apply_broker_compat() -> None:
-    """Make aiokafka leave its group on close when the broker numbers generations from 0.
-
-    aiokafka sends LeaveGroup only for ``generation > 0``: Kafka's first generation is 1,
-    Tansu's is 0. Without the LeaveGroup a stopped worker stays a member of its group on
-    Tansu (it does not expire idle members either), so its partitions would go unserved
-    until some other member joins. ``generation >= 0`` is the same test on Kafka (a member
-    that never joined, or was reset, has generation -1). Idempotent.
-    """
-    from aiokafka.consumer.group_coordinator import GroupCoordinator
-
-    if getattr(GroupCoordinator, "_marsad_compat", False):
-        return
-
-    async def _maybe_leave_group(self: GroupCoordinator) -> None:
-        if self.generation >= 0 and self.member_id and self._group_instance_id is None:
-            request = LeaveGroupRequest(self.group_id, self.member_id)
-            try:
-                await self._send_req(request)
-            except KafkaError as err:
-                log.error("LeaveGroup request failed: %s", err)
-            else:
-                log.info("LeaveGroup request succeeded")
-        self.reset_generation()
-
-    GroupCoordinator._maybe_leave_group = _maybe_leave_group  # type: ignore[method-assign]
-    GroupCoordinator._marsad_compat = True  # type: ignore[attr-defined]
-
-
-apply_broker_compat()  # every group member this package starts (workers, tail --group) leaves cleanly
 
 
 def ssl_context(settings: Settings) -> ssl.SSLContext | None:
@@ -65,7 +31,7 @@ def ssl_context(settings: Settings) -> ssl.SSLContext | None:
 def client_options(settings: Settings) -> dict[str, Any]:
     """Connection options every aiokafka client shares (security included).
 
-    The same mapping as :func:`streams.app.faust_credentials` gives the workers, so the
+    The same mapping as :func:`streams.runtime.app.faust_credentials` gives the workers, so the
     commands and the workers always connect the same way.
     """
     options: dict[str, Any] = {"bootstrap_servers": settings.bootstrap_servers()}
@@ -81,16 +47,28 @@ def client_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
-async def create_topics(settings: Settings, partitions: int | None = None, replication: int | None = None) -> list[str]:
-    """Create every Marsad topic that does not exist yet; returns the ones created."""
+async def create_topics(
+    settings: Settings,
+    topics: Sequence[str],
+    partitions: int | None = None,
+    replication: int | None = None,
+    *,
+    compacted: Sequence[str] = (),
+) -> list[str]:
+    """Create each of ``topics`` (and of ``compacted``, log-compacted) that does not exist yet; returns the ones created."""
     admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     created: list[str] = []
     try:
         existing = set(await admin.list_topics())
         wanted = [
-            NewTopic(name, num_partitions=partitions or settings.partitions, replication_factor=replication or settings.replication_factor)
-            for name in ALL_TOPICS
+            NewTopic(
+                name,
+                num_partitions=partitions or settings.partitions,
+                replication_factor=replication or settings.replication_factor,
+                topic_configs={"cleanup.policy": "compact"} if name in compacted else {},
+            )
+            for name in [*topics, *compacted]
             if name not in existing
         ]
         if wanted:
@@ -101,6 +79,42 @@ async def create_topics(settings: Settings, partitions: int | None = None, repli
             created = [topic.name for topic in wanted]
     finally:
         await admin.close()
+    return created
+
+
+class TopicMismatch(RuntimeError):
+    """An existing topic has another partition count than this worker is configured for."""
+
+
+async def partition_counts(settings: Settings, topics: Sequence[str]) -> dict[str, int]:
+    """The partition count of each of ``topics`` that exists."""
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [topic for topic in topics if topic in existing]
+        described = await admin.describe_topics(wanted) if wanted else []
+        return {entry["topic"]: len(entry["partitions"]) for entry in described if entry.get("partitions")}
+    finally:
+        await admin.close()
+
+
+async def ensure_topics(settings: Settings, topics: Sequence[str], *, verify: Sequence[str] = ()) -> list[str]:
+    """Create the missing ``topics`` with ``MARSAD_PARTITIONS``; check those and ``verify`` agree with it.
+
+    Raises :class:`TopicMismatch` naming the first topic whose partition count differs
+    (the publish-once tables and the article-id partitioning need one count everywhere).
+    Returns the topics created.
+    """
+    created = await create_topics(settings, topics)
+    counts = await partition_counts(settings, [*topics, *verify])
+    for topic in [*topics, *verify]:
+        found = counts.get(topic)
+        if found is not None and found != settings.partitions:
+            raise TopicMismatch(
+                f"topic {topic} has {found} partition(s) but MARSAD_PARTITIONS is {settings.partitions}: "
+                f"set MARSAD_PARTITIONS={found}, or recreate the topic with {settings.partitions}"
+            )
     return created
 
 

@@ -6,9 +6,12 @@ Workers and ``marsad process`` build it the same way, so with the same settings 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from streams.backends import BackendError, Backends, load_backends
 from streams.settings import Settings
-from streams.stages.pipeline import StageContext, default_context
+from streams.stages.pipeline import default_context
+from streams.stages.spec import StageContext
 
 
 def stage_context(settings: Settings) -> StageContext:
@@ -26,8 +29,4 @@ def stage_context(settings: Settings) -> StageContext:
         raise BackendError(f"MARSAD_STANCE_BACKEND: {error}") from error
     backends = Backends(entities=entities, stance=stance, stance_weight=settings.stance_weight)
     base = default_context(settings.max_article_chars, backends)
-    return StageContext(
-        pipeline_version=settings.pipeline_version(base.pipeline_version),
-        max_chars=settings.max_article_chars,
-        backends=backends,
-    )
+    return replace(base, pipeline_version=settings.pipeline_version(base.pipeline_version))

@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 
 from models import EnrichedArticle
-from streams.handling import dead_letter
-from streams.sources import JSON_SUFFIXES, expand_paths, iter_sources
+from streams.runtime.handling import dead_letter
+from streams.io.sources import JSON_SUFFIXES, expand_paths, iter_sources
 from streams.stages.pipeline import StageContext, default_context, process_article
 
 

@@ -1,6 +1,6 @@
 """One message through one stage, transport-free: decode, run, encode, or dead-letter.
 
-The agents call :func:`handle_message` for every message and only do the I/O, so every
+The agents (:mod:`streams.runtime.agent`) call :func:`handle_message` for every message and only do the I/O, so every
 failure mode (bad JSON, a record a stage cannot read, an unknown schema version, an
 article a stage rejects, a bug in a stage) is decided here and unit-tested without Kafka.
 """
@@ -15,12 +15,12 @@ from datetime import datetime, timezone
 import orjson
 from pydantic import ValidationError
 
-from models import SCHEMA_VERSION, DeadLetter, EnrichedArticle
+from models import SCHEMA_VERSION, DeadLetter
 from models.base import Record, UnknownSchemaVersion
 from streams.errors import ArticleRejected, ArticleTooLarge
-from streams.plover import plover_events
-from streams.stages.pipeline import STAGES, StageContext, run_stage
-from streams.topics import DLQ, HEADER_PIPELINE, HEADER_RECORD, HEADER_SCHEMA, HEADER_STAGE, PLOVER, STAGE_TOPICS
+from streams.io.topics import DLQ, HEADER_PIPELINE, HEADER_RECORD, HEADER_SCHEMA, HEADER_STAGE
+from streams.runtime.budget import processing_budget
+from streams.stages.spec import STAGES, StageContext, StageSpec
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ class Outgoing:
     """A message to produce.
 
     ``once``: a consumer-facing record, published once per ``gate_key`` and pipeline
-    version (see the publish-once gate in :mod:`streams.agents`). The gate key is the
-    article id for an enriched record and the event id for a PLOVER record.
+    version (see ``docs/delivery.md``). The gate key is the article id for a stage's
+    sink record, and the record's own id for a side output (a PLOVER event).
     """
 
     topic: str
@@ -61,7 +61,7 @@ def headers_for(stage: str, record: Record, context: StageContext) -> list[tuple
 
 
 def handle_message(
-    stage: str,
+    stage: StageSpec | str,
     key: bytes | None,
     value: bytes | None,
     context: StageContext,
@@ -70,76 +70,68 @@ def handle_message(
     partition: int | None = None,
     offset: int | None = None,
     max_payload_bytes: int | None = None,
+    budget: float | None = None,
 ) -> Outcome:
-    """Run ``stage`` on one message value; never raises for bad input.
+    """Run ``stage`` (a spec, or a stage name) on one message value; never raises for bad input.
 
     ``max_bytes`` bounds the value decoded; ``max_payload_bytes`` (default: the same)
-    bounds the payload a dead letter keeps.
+    bounds the payload a dead letter keeps; ``budget`` (seconds of CPU) bounds the stage's
+    work on it (see :mod:`streams.runtime.budget`).
     """
-    spec = STAGES[stage]
-    source = STAGE_TOPICS[stage].source
+    spec = STAGES[stage] if isinstance(stage, str) else stage
+    name = spec.name
+    source = spec.source
     try:
         if value is None:
             raise ValueError("message has no value")
         if len(value) > max_bytes:
             raise ArticleTooLarge(f"message of {len(value)} bytes exceeds the limit of {max_bytes}")
+        if spec.run is None:
+            raise TypeError(f"stage {name} has no record function to run")
         record = spec.input.from_json(value)
-        result = run_stage(stage, record, context)
+        with processing_budget(budget):
+            result = spec.run(record, context)
+            sides = [(side, side.derive(result, context)) for side in spec.side_outputs]
     except Exception as error:  # noqa: BLE001 - every failure becomes a dead letter
         letter = dead_letter(
-            stage, key, value, error, context,
+            name, key, value, error, context,
             topic=source, partition=partition, offset=offset,
             max_payload_bytes=max_bytes if max_payload_bytes is None else max_payload_bytes,
         )
         if not isinstance(error, (ArticleRejected, ValidationError, UnknownSchemaVersion, orjson.JSONDecodeError, ValueError)):
-            log.exception("stage %s failed on a message (dead-lettered)", stage)
+            log.exception("stage %s failed on a message (dead-lettered)", name)
         return Outcome(
-            [Outgoing(DLQ, key, letter.to_json(), headers_for(stage, letter, context))],
+            [Outgoing(DLQ, key, letter.to_json(), headers_for(name, letter, context))],
             article_id=key.decode("utf-8", "replace") if key else None,
             failed=type(error).__name__,
         )
     article_id: str = result.id  # type: ignore[attr-defined]
     out_key = article_id.encode()
-    enriched = isinstance(result, EnrichedArticle)
-    messages = [
-        Outgoing(
-            STAGE_TOPICS[stage].sink,
-            out_key,
-            result.to_json(),
-            headers_for(stage, result, context),
-            once=enriched,
-            gate_key=out_key if enriched else None,
-        )
-    ]
-    if stage == "events":
-        for event in plover_events(result, context.pipeline_version):  # type: ignore[arg-type]
-            messages.append(
-                Outgoing(
-                    PLOVER,
-                    out_key,
-                    event.to_json(),
-                    headers_for(stage, event, context),
-                    once=True,
-                    gate_key=event.id.encode(),
-                )
-            )
+
+    def outgoing(topic: str, record: Record, once: bool, gate_key: bytes) -> Outgoing:
+        headers = headers_for(name, record, context)
+        return Outgoing(topic, out_key, record.to_json(), headers, once=once, gate_key=gate_key if once else None)
+
+    messages = [outgoing(spec.sink, result, spec.once, out_key)] if spec.sink is not None else []
+    for side, records in sides:
+        messages += [outgoing(side.topic, item, side.once, item.id.encode()) for item in records]  # type: ignore[attr-defined]
     return Outcome(messages, article_id=article_id)
 
 
-def gate_key_of(topic: str, key: bytes | None, value: bytes | None) -> bytes | None:
-    """The gate key of a record already on a consumer-facing topic (see :class:`Outgoing`)."""
-    if topic == PLOVER:
-        try:
-            data = orjson.loads(value or b"")
-        except orjson.JSONDecodeError:
-            return None
-        ident = data.get("id") if isinstance(data, dict) else None
-        return ident.encode() if isinstance(ident, str) else None
-    return key
+def gate_key_of(spec: StageSpec, topic: str, key: bytes | None, value: bytes | None) -> bytes | None:
+    """The gate key of a record already on one of ``spec``'s gated topics (see :class:`Outgoing`)."""
+    if spec.keyed_by_article(topic):
+        return key
+    try:
+        data = orjson.loads(value or b"")
+    except orjson.JSONDecodeError:
+        return None
+    ident = data.get("id") if isinstance(data, dict) else None
+    return ident.encode() if isinstance(ident, str) else None
 
 
 def output_failed(
-    stage: str,
+    stage: StageSpec,
     key: bytes | None,
     value: bytes | None,
     error: BaseException,
@@ -153,13 +145,13 @@ def output_failed(
 ) -> Outgoing:
     """The dead letter for an input whose output the broker would not take (e.g. too large)."""
     letter = dead_letter(
-        stage, key, value, error, context, topic=STAGE_TOPICS[stage].source, partition=partition, offset=offset,
+        stage.name, key, value, error, context, topic=stage.source, partition=partition, offset=offset,
         max_payload_bytes=max_payload_bytes,
     )
     letter.message = f"could not publish the {output_bytes}-byte output to {output_topic}: {letter.message}"
     letter.details["output_topic"] = output_topic
     letter.details["output_bytes"] = output_bytes
-    return Outgoing(DLQ, key, letter.to_json(), headers_for(stage, letter, context))
+    return Outgoing(DLQ, key, letter.to_json(), headers_for(stage.name, letter, context))
 
 
 def dead_letter(

@@ -10,8 +10,8 @@ from typing import IO
 import click
 import orjson
 
-from streams.stories import STORIES
-from streams.topics import PLOVER
+from streams.stages.stories import STORIES
+from streams.io.topics import PLOVER
 
 
 @click.command()
@@ -20,7 +20,7 @@ from streams.topics import PLOVER
 @click.option("--broker", envvar="MARSAD_BROKER", default=None, help="kafka://host:port named as the server")
 def asyncapi(out: Path | None, base_url: str | None, broker: str | None) -> None:
     """Write the AsyncAPI 3.0 document of every topic (keys, headers, payloads, stages)."""
-    from streams.asyncapi import asyncapi_document
+    from streams.tools.asyncapi import asyncapi_document
     from streams.cli import _settings
 
     settings = _settings(broker)
@@ -52,7 +52,7 @@ def export(topic: str, source: Path | None, fmt: str, out: Path | None, timeout:
     With ``--topic marsad.events.stories`` and an input of PLOVER events or articles, the
     stories are built from them offline with the stories stage's rule.
     """
-    from streams.export import records, stories_of, write
+    from streams.tools.export import records, stories_of, write
 
     if source is not None:
         lines: list[bytes] = source.read_bytes().splitlines()
@@ -72,7 +72,7 @@ def export(topic: str, source: Path | None, fmt: str, out: Path | None, timeout:
 
 async def _read_topic(topic: str, timeout: float, limit: int | None, broker: str | None) -> list[bytes]:
     from streams.cli import _settings
-    from streams.kafka import consume
+    from streams.io.kafka import consume
 
     lines = []
     async for record in consume(_settings(broker), topic, from_beginning=True, timeout=timeout, limit=limit):

@@ -13,8 +13,9 @@ from typing import Any
 
 from models.base import SCHEMA_VERSION
 from models.schema import TOPIC_RECORDS, topic_schema
-from streams.stories import STORIES
-from streams.topics import (
+from streams.stages.spec import STAGES
+from streams.stages.stories import STORIES
+from streams.io.topics import (
     DLQ,
     ENRICHED,
     ENTITIES,
@@ -26,7 +27,6 @@ from streams.topics import (
     NORMALISED,
     PLOVER,
     RAW,
-    STAGE_TOPICS,
     consumer_group,
 )
 
@@ -187,7 +187,7 @@ def _slug(party: str) -> str:
 
 
 def _operation(action: str, channel: str, party: str, contract: TopicContract) -> dict[str, Any]:
-    stage = party if party in STAGE_TOPICS or party == "stories" else None
+    stage = party if party in STAGES or party == "stories" else None
     operation: dict[str, Any] = {
         "action": action,
         "channel": {"$ref": f"#/channels/{channel}"},

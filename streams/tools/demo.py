@@ -10,12 +10,12 @@ from pathlib import Path
 
 
 from models import DeadLetter, EnrichedArticle
-from streams.kafka import consume
-from streams.replay import prepare, publish
-from streams.report import summarise
-from streams.runner import LocalPipeline
-from streams.sources import iter_sources
-from streams.topics import DLQ, ENRICHED
+from streams.io.kafka import consume
+from streams.io.replay import prepare, publish
+from streams.tools.report import summarise
+from streams.tools.runner import LocalPipeline
+from streams.io.sources import iter_sources
+from streams.io.topics import DLQ, ENRICHED
 
 
 async def collect(settings, expected: set[str], timeout: float) -> tuple[dict[str, EnrichedArticle], dict[str, DeadLetter]]:

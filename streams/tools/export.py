@@ -45,7 +45,7 @@ def kind_of(data: dict[str, Any]) -> str:
 
 def records(lines: Iterable[bytes], *, now: datetime | None = None) -> Iterator[PloverEvent | Story]:
     """Decode JSON lines into PLOVER events and stories (articles give their PLOVER events)."""
-    from streams.plover import plover_events
+    from streams.stages.plover import plover_events
     from streams.stages.pipeline import pipeline_version
 
     for line in lines:
@@ -66,7 +66,7 @@ def records(lines: Iterable[bytes], *, now: datetime | None = None) -> Iterator[
 
 def stories_of(items: Iterable[PloverEvent | Story]) -> Iterator[Story]:
     """Stories as given, or built from PLOVER events with the stories rule (offline export)."""
-    from streams.stories import StoryState, apply
+    from streams.stages.stories import StoryState, apply
 
     state = StoryState()
     for item in items:

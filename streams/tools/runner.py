@@ -26,10 +26,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from streams.broker import EmbeddedBroker, free_port
-from streams.kafka import create_topics
+from streams.io.broker import EmbeddedBroker, free_port
+from streams.io.kafka import create_topics
 from streams.settings import Settings
-from streams.topics import STAGE_NAMES
+from streams.stages.spec import STAGE_NAMES, TOPICS
 
 #: Worker settings for the embedded broker (real Kafka refuses sessions under 6 s).
 TANSU_TIMINGS = {
@@ -136,8 +136,11 @@ class LocalPipeline:
         partitions: int = 4,
         workdir: Path | None = None,
         extra_env: dict[str, str] | None = None,
+        create_topics: bool = True,
     ):
+        """``create_topics=False``: leave the topics to the workers (a cold start)."""
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="marsad-")
+        self.create_topics = create_topics
         self.workdir = workdir or Path(self._tmp.name)  # type: ignore[union-attr]
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.stages = list(stages)
@@ -167,7 +170,8 @@ class LocalPipeline:
 
     def start(self) -> LocalPipeline:
         self.broker.start()
-        asyncio.run(create_topics(self.settings))
+        if self.create_topics:
+            asyncio.run(create_topics(self.settings, TOPICS))
         for stage in self.stages:
             self.add_worker(stage)
         return self

@@ -11,7 +11,7 @@ are fitted here by deterministic coordinate descent over small grids, minimising
 
 and written to ``knowledge/stance_calibration.yaml``. Eight parameters against sixty
 articles is a small model, but an in-sample figure still flatters it: the report gives the
-k-fold (stratified by gold label, ``streams.crossval``) or leave-one-out figures too, where
+k-fold (stratified by gold label, ``streams.tools.crossval``) or leave-one-out figures too, where
 each article is scored with parameters fitted without it.
 
 The articles run through the first three stages once; :func:`streams.stages.stance.combine`
@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from streams.crossval import out_of_fold
+from streams.tools.crossval import out_of_fold
 from streams.knowledge.lexicons import STANCE_FAMILIES, StanceCalibration, StanceLexicon
 from streams.stages.stance import CountedCue, combine, find_cues, label_for
 
@@ -68,8 +68,10 @@ class Figures:
 
 def load_examples(paths: list[Path], gold: dict[str, dict[str, Any]], lexicon: StanceLexicon) -> list[Example]:
     """Run the stages before stance on every annotated article and keep its cues."""
-    from streams.sources import iter_sources
-    from streams.stages.pipeline import default_context, run_stage
+    from streams.io.sources import iter_sources
+    from models import EventsArticle
+    from streams.stages.pipeline import default_context
+    from streams.stages.spec import main_line
 
     context = default_context()
     examples: list[Example] = []
@@ -77,9 +79,11 @@ def load_examples(paths: list[Path], gold: dict[str, dict[str, Any]], lexicon: S
         article = item.article
         if article is None or article.source.file not in gold:
             continue
-        record = article
-        for stage in ("normalise", "entities", "events"):
-            record = run_stage(stage, record, context)
+        record: Any = article
+        for spec in main_line():  # the stages before the one that scores stance
+            if isinstance(record, EventsArticle):
+                break
+            record = spec.run(record, context)  # type: ignore[misc]
         stance = gold[article.source.file]["stance"]
         examples.append(Example(article.source.file, tuple(find_cues(record, lexicon)), stance["label"], float(stance["score"])))
     if not examples:
@@ -179,7 +183,7 @@ def calibration_yaml(calibration: StanceCalibration) -> str:
     """The calibration file's text: a header, the fitted values, and how they scored."""
     data = calibration.model_dump()
     header = (
-        "# Fitted stance parameters: written by `marsad calibrate-stance` (streams/stance_calibration.py).\n"
+        "# Fitted stance parameters: written by `marsad calibrate-stance` (streams/tools/stance_calibration.py).\n"
         "# Do not edit by hand; re-run the command after changing knowledge/stance.yaml.\n"
         "# squash is fixed (the family factors set the scale); `fit` records the data and the figures.\n"
     )
@@ -244,7 +248,7 @@ def run(
     k-fold is repeated with seeds ``seed … seed+repeats-1`` and pooled: one split of sixty
     articles moves the figure by an article or two, the average over splits much less.
     """
-    from streams.evaluation import load_gold
+    from streams.tools.evaluation import load_gold
     from streams.knowledge import load_knowledge
 
     lexicon = load_knowledge().stance

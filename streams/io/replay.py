@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,11 +14,11 @@ from tqdm import tqdm
 
 from models import SCHEMA_VERSION
 from streams.errors import ArticleRejected
-from streams.kafka import producer
+from streams.io.kafka import producer
 from streams.settings import Settings
-from streams.sources import SourceItem
+from streams.io.sources import SourceItem
 from streams.stages.normalise import normalise
-from streams.topics import HEADER_SCHEMA, RAW
+from streams.io.topics import HEADER_SCHEMA, RAW
 
 
 @dataclass
@@ -77,18 +77,22 @@ def prepare(
 
 async def publish(
     settings: Settings,
-    messages: list[tuple[str, bytes]],
+    messages: Sequence[tuple[str | bytes, bytes]],
     *,
     topic: str = RAW,
     rate: float | None = None,
     show_progress: bool = True,
-) -> None:
+    linger_ms: int = 5,
+    sent_at: dict[bytes, float] | None = None,
+) -> float:
     """Send keyed payloads, at most ``rate`` per second when given, and wait for all acks.
 
     Progress goes to stderr: a bar on a terminal, else a line about every 2 seconds and
-    one at the end ("replay: 250/500 sent (50%), 48.7/s").
+    one at the end ("replay: 250/500 sent (50%), 48.7/s"). ``sent_at`` (the benchmark's
+    latency probe) receives each key's send time (``time.perf_counter``). Returns the time
+    of the first send.
     """
-    client = producer(settings, linger_ms=5)
+    client = producer(settings, linger_ms=linger_ms)
     await client.start()
     tty = sys.stderr.isatty()
     total = len(messages)
@@ -97,14 +101,16 @@ async def publish(
         started = time.perf_counter()
         reported = started
         pending = []
+        headers = [(HEADER_SCHEMA, SCHEMA_VERSION.encode())]
         for number, (key, payload) in enumerate(messages):
             if rate:
                 delay = started + number / rate - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-            pending.append(
-                await client.send(topic, payload, key=key.encode(), headers=[(HEADER_SCHEMA, SCHEMA_VERSION.encode())])
-            )
+            raw_key = key.encode() if isinstance(key, str) else key
+            if sent_at is not None:
+                sent_at[raw_key] = time.perf_counter()
+            pending.append(await client.send(topic, payload, key=raw_key, headers=headers))
             bar.update(1)
             now = time.perf_counter()
             if show_progress and not tty and now - reported >= 2.0:
@@ -114,6 +120,7 @@ async def publish(
         bar.close()
         if show_progress and not tty and total:
             _progress(total, total, time.perf_counter() - started)
+        return started
     finally:
         await client.stop()
 

@@ -34,14 +34,15 @@ from typing import Any
 
 import orjson
 
-from models import SCHEMA_VERSION, RawArticle, Source
+from models import RawArticle, Source
 from streams.settings import Settings
-from streams.sources import read_text_article
-from streams.topics import DLQ, ENRICHED, HEADER_SCHEMA, RAW, STAGE_NAMES
+from streams.io.sources import read_text_article
+from streams.io.kafka import create_topics
+from streams.io.topics import DLQ, ENRICHED, RAW
+from streams.stages.spec import STAGE_NAMES
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLES = Path(__file__).parent / "samples"
-SEEDS = REPO.parent / "shared" / "seeds"
+#: The bundled sample articles; ``--corpus DIR`` adds more base texts.
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 #: Fetch long-poll of the bench's own consumers (relays, collectors). The embedded broker
 #: (Tansu) answers a fetch at once when data is waiting but does not wake a waiting fetch
@@ -67,9 +68,9 @@ _VARIATIONS = (
 )
 
 
-def base_articles(extra_dirs: Sequence[Path] | None = None) -> list[RawArticle]:
-    """The bundled samples, plus the shared seeds (``REPO/../shared/seeds``) when present."""
-    dirs = [SAMPLES, *(extra_dirs if extra_dirs is not None else [SEEDS])]
+def base_articles(extra_dirs: Sequence[Path] = ()) -> list[RawArticle]:
+    """The bundled samples, plus the ``.txt`` articles of ``extra_dirs`` (``--corpus``)."""
+    dirs = [SAMPLES, *extra_dirs]
     articles: list[RawArticle] = []
     for directory in dirs:
         if directory.is_dir():
@@ -126,7 +127,8 @@ def measure_in_process(corpus: Sequence[RawArticle], *, warmup: int = 10, repeat
     Knowledge loading and first-call caches are excluded: ``warmup`` articles run first.
     The chained pass runs ``repeat`` times and the median counts (shared machines are noisy).
     """
-    from streams.stages.pipeline import STAGES, default_context, process_article, run_stage
+    from streams.stages.pipeline import default_context, process_article
+    from streams.stages.spec import main_line
 
     context = default_context()
     for article in list(corpus[:warmup]) or list(corpus):
@@ -144,10 +146,11 @@ def measure_in_process(corpus: Sequence[RawArticle], *, warmup: int = 10, repeat
     stage_us: dict[str, float] = {}
     serde_us: dict[str, float] = {}
     records: list[Any] = list(corpus)
-    for name, stage in STAGES.items():
+    for stage in main_line():
+        name = stage.name
         gc.collect()
         started = time.perf_counter()
-        outputs = [run_stage(name, record, context) for record in records]
+        outputs = [stage.run(record, context) for record in records]  # type: ignore[misc]
         stage_us[name] = (time.perf_counter() - started) / len(records) * 1e6
         payloads = [record.to_json() for record in records]
         started = time.perf_counter()
@@ -167,31 +170,11 @@ def _settings(bootstrap: str) -> Settings:
     return Settings(broker=f"kafka://{bootstrap}")
 
 
-async def _create_bench_topics(settings: Settings, partitions: int) -> None:
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-    from aiokafka.errors import TopicAlreadyExistsError
-
-    from streams.kafka import client_options
-
-    admin = AIOKafkaAdminClient(**client_options(settings))
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        wanted = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in BUS_TOPICS if t not in existing]
-        if wanted:
-            try:
-                await admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass
-    finally:
-        await admin.close()
-
-
 async def _assigned_consumer(settings: Settings, topics: Sequence[str], partitions: int, *, at_end: bool) -> Any:
     """A group-less consumer on every partition of ``topics``, positioned (no rebalance wait)."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    from streams.kafka import client_options
+    from streams.io.kafka import client_options
 
     consumer = AIOKafkaConsumer(
         **client_options(settings),
@@ -220,26 +203,11 @@ async def _publish(
     sent_at: dict[bytes, float] | None = None,
 ) -> float:
     """Send keyed payloads (paced at ``rate``/s when given); return the time of the first send."""
-    from streams.kafka import producer
+    from streams.io.replay import publish
 
-    client = producer(settings, linger_ms=linger_ms)
-    await client.start()
-    headers = [(HEADER_SCHEMA, SCHEMA_VERSION.encode())]
-    try:
-        first = time.perf_counter()
-        pending = []
-        for number, (key, value) in enumerate(messages):
-            if rate:
-                delay = first + number / rate - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-            if sent_at is not None:
-                sent_at[key] = time.perf_counter()
-            pending.append(await client.send(topic, value, key=key, headers=headers))
-        await asyncio.gather(*pending)
-        return first
-    finally:
-        await client.stop()
+    return await publish(
+        settings, messages, topic=topic, rate=rate, show_progress=False, linger_ms=linger_ms, sent_at=sent_at
+    )
 
 
 async def _collect(
@@ -281,7 +249,7 @@ class BenchError(RuntimeError):
 
 async def _relay(bootstrap: str, source: str, sink: str, partitions: int) -> None:
     """Consume ``source``, produce every record unchanged to ``sink``; acks awaited per batch."""
-    from streams.kafka import producer
+    from streams.io.kafka import producer
 
     settings = _settings(bootstrap)
     stop = asyncio.Event()
@@ -308,14 +276,13 @@ async def _relay(bootstrap: str, source: str, sink: str, partitions: int) -> Non
 
 
 class Relays:
-    """One relay process per hop (``python -m streams.bench relay …``)."""
+    """One relay process per hop (``python -m streams.tools.bench relay …``)."""
 
     def __init__(self, bootstrap: str, partitions: int):
         self.processes = [
             subprocess.Popen(
-                [sys.executable, "-m", "streams.bench", "relay", bootstrap, src, dst, str(partitions)],
+                [sys.executable, "-m", "streams.tools.bench", "relay", bootstrap, src, dst, str(partitions)],
                 stdout=subprocess.PIPE,
-                cwd=str(REPO),
             )
             for src, dst in zip(BUS_TOPICS, BUS_TOPICS[1:])
         ]
@@ -366,7 +333,7 @@ async def _bus_run(settings: Settings, partitions: int, messages: Sequence[tuple
 def measure_bus(bootstrap: str, partitions: int, messages: Sequence[tuple[bytes, bytes]]) -> float:
     """Messages/s through four no-work hops (raw → hop1 → hop2 → hop3 → hop4)."""
     settings = _settings(bootstrap)
-    asyncio.run(_create_bench_topics(settings, partitions))
+    asyncio.run(create_topics(settings, BUS_TOPICS, partitions, 1))
     relays = Relays(bootstrap, partitions)
     try:
         relays.wait_ready()
@@ -514,17 +481,19 @@ def run_bench(
     *,
     partitions: int = 4,
     extra_env: dict[str, str] | None = None,
+    corpus_dirs: Sequence[Path] = (),
 ) -> dict[str, Any]:
     """Run every measurement once and print the figures; returns them as a dict.
 
-    ``extra_env`` goes to the worker processes (e.g. ``MARSAD_`` settings to compare).
+    ``extra_env`` goes to the worker processes (e.g. ``MARSAD_`` settings to compare);
+    ``corpus_dirs`` add base texts to the bundled samples (``marsad bench --corpus DIR``).
     """
-    from streams.runner import LocalPipeline
+    from streams.tools.runner import LocalPipeline
 
     if articles < 1:
         raise ValueError("articles must be at least 1")
     log = Stopwatch(echo)
-    bases = base_articles()
+    bases = base_articles(corpus_dirs)
     corpus = build_corpus(articles, prefix="bench", bases=bases)
     log(f"corpus: {articles} articles from {len(bases)} base texts, {mean_words(corpus):.0f} words on average")
 
@@ -699,7 +668,7 @@ def _main(argv: list[str]) -> int:
         _, bootstrap, source, sink, partitions = argv
         asyncio.run(_relay(bootstrap, source, sink, int(partitions)))
         return 0
-    print("usage: python -m streams.bench relay BOOTSTRAP SOURCE SINK PARTITIONS (internal)", file=sys.stderr)
+    print("usage: python -m streams.tools.bench relay BOOTSTRAP SOURCE SINK PARTITIONS (internal)", file=sys.stderr)
     return 2
 
 

@@ -1,0 +1,25 @@
+"""Topic names, the message headers and consumer groups: declared once.
+
+Which stage reads and writes which topic is declared in the stage specs
+(:mod:`streams.stages.spec`), which also list every topic the pipeline uses.
+"""
+
+from __future__ import annotations
+
+RAW = "marsad.articles.raw"
+NORMALISED = "marsad.articles.normalised"
+ENTITIES = "marsad.articles.entities"
+EVENTS = "marsad.articles.events"
+ENRICHED = "marsad.articles.enriched"
+DLQ = "marsad.articles.dlq"
+PLOVER = "marsad.events.plover"
+
+HEADER_SCHEMA = "marsad-schema-version"
+HEADER_PIPELINE = "marsad-pipeline-version"
+HEADER_STAGE = "marsad-stage"
+HEADER_RECORD = "marsad-record"
+
+
+def consumer_group(stage: str) -> str:
+    """The consumer group (Faust app id) of a stage's workers."""
+    return f"marsad-{stage}"

@@ -1,0 +1,188 @@
+"""The Faust agent of a stage: each input message through :mod:`streams.runtime.handling`,
+its outputs sent, its offset acknowledged only after the broker acknowledged them.
+
+Why the order matters, and what the publish-once gate adds for consumer-facing topics, is
+in ``docs/delivery.md``. :class:`StageAgent` runs a record-in/record-out stage
+(``Kind.MAP``); a stage of another shape (a stateful aggregator with a table, a sink into
+a database) subclasses :class:`Agent` and registers its kind in :data:`AGENT_KINDS`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, ClassVar
+
+import faust
+
+from streams.runtime.gate import PublishGate
+from streams.runtime.guard import DeliveryGuard
+from streams.runtime.handling import handle_message, output_failed
+from streams.runtime.metrics import DEAD_LETTERED, DUPLICATES, FAILED, GAPS, LATENCY, PROCESSED, RECONCILED
+from streams.runtime.sender import OutputRejected, Sender
+from streams.settings import Settings
+from streams.stages.spec import InputLimit, Kind, StageContext, StageSpec
+
+log = logging.getLogger(__name__)
+
+
+def raw_topic(app: faust.App, name: str, settings: Settings) -> faust.TopicT:
+    """A topic of raw bytes (values are JSON the stages decode themselves; no Faust codec)."""
+    return app.topic(
+        name,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.partitions,
+        replicas=settings.replication_factor,
+    )
+
+
+class Agent:
+    """What every stage's agent shares: its spec, settings, context, topics and metrics."""
+
+    #: Per-stage series that exist from the start (0, not absent) for dashboards and alerts.
+    SERIES: ClassVar[tuple[Any, ...]] = (PROCESSED, DEAD_LETTERED, LATENCY, DUPLICATES, RECONCILED, GAPS)
+
+    def __init__(self, app: faust.App, spec: StageSpec, settings: Settings, context: StageContext):
+        self.app = app
+        self.spec = spec
+        self.settings = settings
+        self.context = context
+        self.source = raw_topic(app, spec.source, settings)
+        self.sender = Sender(app, {name: raw_topic(app, name, settings) for name in spec.output_topics})
+        for series in self.SERIES:
+            series.labels(spec.name)
+        self._started_at = time.monotonic()
+
+    @property
+    def max_input_bytes(self) -> int:
+        """What enters the pipeline is bounded by MARSAD_MAX_MESSAGE_BYTES; records between
+        stages (larger: offsets, matching forms, annotations) by MARSAD_MAX_RECORD_BYTES."""
+        if self.spec.input_limit == InputLimit.MESSAGE:
+            return self.settings.max_message_bytes
+        return self.settings.max_record_bytes
+
+    @property
+    def last_event_at(self) -> float:
+        """When (``time.monotonic``) the agent last took or finished a message; the health check reads it."""
+        return self._started_at
+
+    def register(self) -> None:
+        raise NotImplementedError
+
+
+class StageAgent(Agent):
+    """A record-in/record-out stage: handle, send (through the gate when once), acknowledge."""
+
+    def __init__(self, app: faust.App, spec: StageSpec, settings: Settings, context: StageContext):
+        super().__init__(app, spec, settings, context)
+        self.gate = PublishGate(app, settings, spec, context.pipeline_version) if spec.gated_topics else None
+        self.guard = DeliveryGuard(app, spec.name, spec.source)
+
+    @property
+    def last_event_at(self) -> float:
+        return time.monotonic() if self.guard.busy else self.guard.last_event_at
+
+    def register(self) -> None:
+        """The agent on the source topic and the delivery guard's timer."""
+        self.app.timer(interval=DeliveryGuard.CHECK_INTERVAL, name=f"marsad.{self.spec.name}.delivery-guard")(
+            self.check_delivery
+        )
+        self.app.agent(self.source, name=f"marsad.{self.spec.name}")(self.process)
+
+    async def process(self, stream: faust.StreamT) -> None:
+        """noack: acknowledge only after the outputs are acknowledged (``docs/delivery.md``)."""
+        async for event in stream.noack().events():
+            self.guard.delivered(event.message)
+            try:
+                await self.handle(event.message)
+            except asyncio.CancelledError:
+                raise  # not acknowledged: re-delivered after the restart
+            except Exception as error:
+                log.exception(
+                    "stage %s cannot publish; stopping the worker (the message will be re-delivered)", self.spec.name
+                )
+                await self.app.crash(error)
+                raise
+            finally:
+                self.guard.done()
+            await stream.ack(event)
+
+    async def handle(self, message: Any) -> None:
+        """One message: its outputs sent and acknowledged (or dead-lettered), metrics counted."""
+        stage = self.spec.name
+        started = time.perf_counter()
+        outcome = handle_message(
+            self.spec,
+            message.key,
+            message.value,
+            self.context,
+            max_bytes=self.max_input_bytes,
+            partition=message.partition,
+            offset=message.offset,
+            max_payload_bytes=self.settings.max_message_bytes,
+            budget=self.settings.processing_budget,
+        )
+        always = [m for m in outcome.messages if not m.once]
+        once = [m for m in outcome.messages if m.once]
+        try:
+            await self.sender.send(always)
+            if once and self.gate is not None:
+                article_id = outcome.article_id
+                assert article_id is not None  # every processed message names its article
+                await self.gate.ensure_reconciled(message.partition)
+                fresh = self.gate.unpublished(article_id, once)
+                if len(fresh) < len(once):
+                    DUPLICATES.labels(stage).inc(len(once) - len(fresh))
+                sent = await self.sender.send(fresh, partition=message.partition)
+                self.gate.record(article_id, message.partition, list(zip(fresh, sent)))
+            elif once:
+                await self.sender.send(once)
+        except OutputRejected as rejected:
+            await self.dead_letter_output(message, rejected)
+        else:
+            if outcome.failed:
+                FAILED.labels(stage, outcome.failed).inc()
+                DEAD_LETTERED.labels(stage).inc()
+            else:
+                PROCESSED.labels(stage).inc()
+        LATENCY.labels(stage).observe(time.perf_counter() - started)
+
+    async def dead_letter_output(self, message: Any, rejected: OutputRejected) -> None:
+        """The input whose output the broker refused for good goes to the dead-letter topic."""
+        letter = output_failed(
+            self.spec,
+            message.key,
+            message.value,
+            rejected.error,
+            self.context,
+            output_topic=rejected.message.topic,
+            output_bytes=len(rejected.message.value),
+            partition=message.partition,
+            offset=message.offset,
+            max_payload_bytes=self.settings.max_message_bytes,
+        )
+        await self.sender.send([letter])
+        FAILED.labels(self.spec.name, type(rejected.error).__name__).inc()
+        DEAD_LETTERED.labels(self.spec.name).inc()
+
+    async def check_delivery(self) -> None:
+        """Timer: seek back partitions whose fetched records never reached the idle agent."""
+        await self.guard.check_idle_partitions()
+
+
+#: Stage kind → the agent class that runs it.
+AGENT_KINDS: dict[str, type[Agent]] = {Kind.MAP: StageAgent}
+
+
+def register_agents(app: faust.App, settings: Settings, specs: list[StageSpec], context: StageContext) -> list[Agent]:
+    """One agent per spec, of the class its kind names."""
+    agents = []
+    for spec in specs:
+        agent = AGENT_KINDS[spec.kind](app, spec, settings, context)
+        agent.register()
+        agents.append(agent)
+    return agents

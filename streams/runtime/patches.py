@@ -1,0 +1,314 @@
+"""Every fix Marsad makes to Faust and aiokafka, in one place, applied explicitly.
+
+Each function patches Faust (or aiokafka) in place, is idempotent, and says in its
+docstring what goes wrong without it. :func:`apply` applies them all — called by
+:func:`streams.runtime.app.create_app`, nowhere at import time — and refuses to run on
+versions they were not written for (:data:`WRITTEN_FOR`; ``pyproject.toml`` pins the
+same ranges): the fixes replace private methods, whose code changes between releases.
+The private attributes the runtime reads are read here too (:func:`committed_offsets`).
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import version
+from typing import Any
+
+from aiokafka.errors import KafkaError
+from aiokafka.protocol.group import LeaveGroupRequest
+from faust.serializers import codecs
+
+log = logging.getLogger(__name__)
+
+#: Distribution → the release series (``major.minor``) the fixes below were written against.
+WRITTEN_FOR: dict[str, str] = {"faust-streaming": "0.15", "aiokafka": "0.14"}
+
+
+class UnsupportedVersion(RuntimeError):
+    """An installed Faust or aiokafka is not the release the patches were written for."""
+
+
+def check_versions(installed: dict[str, str] | None = None) -> None:
+    """Raise :class:`UnsupportedVersion` unless each patched library is of its series."""
+    for name, series in WRITTEN_FOR.items():
+        found = (installed or {}).get(name) or version(name)
+        if found != series and not found.startswith(series + "."):
+            raise UnsupportedVersion(
+                f"{name} {found} is installed, but streams/runtime/patches.py was written for {series}.x: "
+                f"install {name}=={series}.* or review the patches for {found}"
+            )
+
+
+def apply() -> None:
+    """Check the versions, then apply every fix (idempotent)."""
+    check_versions()
+    leave_group_on_generation_zero()
+    seek_before_resume()
+    rebuild_tables_ahead_of_their_changelog()
+    configurable_fetch_wait()
+    disable_unsafe_codecs()
+
+
+def committed_offsets(consumer: Any) -> dict[Any, int | None]:
+    """The offsets Faust's consumer holds as committed (Faust keeps 0 and "none" as None)."""
+    return getattr(consumer, "_committed_offset", {})  # noqa: SLF001 - no public accessor in Faust 0.15
+
+
+def leave_group_on_generation_zero() -> None:
+    """Make aiokafka leave its group on close when the broker numbers generations from 0.
+
+    aiokafka sends LeaveGroup only for ``generation > 0``: Kafka's first generation is 1,
+    Tansu's is 0. Without the LeaveGroup a stopped worker stays a member of its group on
+    Tansu (it does not expire idle members either), so its partitions would go unserved
+    until some other member joins. ``generation >= 0`` is the same test on Kafka (a member
+    that never joined, or was reset, has generation -1). Idempotent.
+    """
+    from aiokafka.consumer.group_coordinator import GroupCoordinator
+
+    if getattr(GroupCoordinator, "_marsad_compat", False):
+        return
+
+    async def _maybe_leave_group(self: GroupCoordinator) -> None:
+        if self.generation >= 0 and self.member_id and self._group_instance_id is None:
+            request = LeaveGroupRequest(self.group_id, self.member_id)
+            try:
+                await self._send_req(request)
+            except KafkaError as err:
+                log.error("LeaveGroup request failed: %s", err)
+            else:
+                log.info("LeaveGroup request succeeded")
+        self.reset_generation()
+
+    GroupCoordinator._maybe_leave_group = _maybe_leave_group  # type: ignore[method-assign]
+    GroupCoordinator._marsad_compat = True  # type: ignore[attr-defined]
+
+#: Faust codecs that run code (or construct arbitrary objects) while decoding. Marsad
+#: moves raw bytes only (orjson + pydantic on either side), so these are removed from
+#: the registry: no topic, table or channel can be configured to use them by mistake.
+UNSAFE_CODECS = ("pickle", "pickle_restricted", "pickle_fickling", "yaml")
+
+
+def disable_unsafe_codecs() -> None:
+    for name in UNSAFE_CODECS:
+        codecs.codecs.pop(name, None)
+
+
+def seek_before_resume() -> None:
+    """Make Faust re-read, after every assignment, everything not committed.
+
+    Two defects of Faust 0.15 + aiokafka lose messages for the life of a worker (they
+    come back only after a restart, since their offsets are never committed):
+
+    1. aiokafka starts fetching a newly assigned partition before Faust pauses it; what
+       it fetches meanwhile reaches Faust while the flow is suspended and is dropped,
+       yet advances Faust's *read offset*. Faust then seeks to the committed offset,
+       but ``AIOKafkaConsumer.seek_to_committed`` skips partitions whose committed
+       offset is 0 (or absent), so those records are never fetched again. Seen on
+       every ``marsad reprocess --from-beginning``.
+    2. Faust resumes the partitions *before* seeking, with the fetcher running, so the
+       re-fetched records can meet a read offset already advanced by the dropped ones
+       and be dropped as "already read" (seen after about one restart in three).
+
+    The replacement seeks while the partitions are still paused — to the committed
+    offset, or explicitly to 0 when aiokafka would not — then, with no ``await`` in
+    between, resets the read offsets to the committed ones, resumes the partitions and
+    the flow. Faust has this sequence twice (after a table recovery, and when none was
+    needed); both are replaced. Idempotent.
+    """
+    import asyncio
+
+    from faust.tables.recovery import Recovery
+
+    if getattr(Recovery, "_marsad_seek_first", False):
+        return
+
+    async def seek_streams(self: Recovery, generation_id: int) -> bool:
+        consumer = self.app.consumer
+        timeout = self.app.conf.broker_request_timeout
+        self.log.info("Seek stream partitions to committed offsets (before resuming them).")
+        await self._wait(consumer.perform_seek(), timeout=timeout)
+        streams = {tp for tp in consumer.assignment() if not self._is_changelog_tp(tp)}
+        committed = committed_offsets(consumer)
+        if streams:
+            ends = await asyncio.wait_for(consumer.highwaters(*streams), timeout=timeout)  # _wait returns nothing
+            reset_offsets_past_the_end(committed, ends)
+        for tp in streams:
+            if not committed.get(tp):
+                await self._wait(consumer.seek(tp, 0), timeout=timeout)  # earliest, if 0 is gone
+        if self.app.consumer_generation_id != generation_id:
+            self.log.warning("Recovery rebalancing again")
+            return False
+        for tp in streams:  # forget what was fetched, and dropped, before the seeks
+            consumer._read_offset[tp] = committed.get(tp) or None  # noqa: SLF001
+        consumer.resume_partitions(streams)
+        return True
+
+    async def _resume_streams(self: Recovery, generation_id: int = 0) -> None:
+        app = self.app
+        consumer = app.consumer
+        await app.on_rebalance_complete.send()
+        assignment = consumer.assignment()
+        if self.app.consumer_generation_id != generation_id:
+            self.log.warning("Recovery rebalancing again")
+            return
+        if assignment:
+            if not await seek_streams(self, generation_id):
+                return
+        else:
+            self.log.info("Resuming streams with empty assignment")
+        self.completed.set()
+        # no await since the partitions were resumed: nothing is fetched while the flow is off
+        self.log.info("Resuming flow...")
+        app.flow_control.resume()
+        consumer.resume_flow()
+        await app._fetcher.maybe_start()  # noqa: SLF001 - as Faust does
+        self.tables.on_actives_ready()
+        self.tables.on_standbys_ready()
+        app.on_rebalance_end()
+        self.log.info("Worker ready")
+
+    async def on_recovery_completed(self: Recovery, generation_id: int = 0) -> None:
+        consumer = self.app.consumer
+        self.log.info("Restore complete!")
+        await self.app.on_rebalance_complete.send()
+        self._set_recovery_ended()
+        callback_coros = [
+            asyncio.ensure_future(
+                table.on_recovery_completed(self.actives_for_table[table], self.standbys_for_table[table])
+            )
+            for table in self.tables.values()
+        ]
+        if callback_coros:
+            await asyncio.wait(callback_coros)
+        if self.app.consumer_generation_id != generation_id:
+            self.log.warning("Recovery rebalancing again")
+            return
+        if consumer.assignment():
+            if not await seek_streams(self, generation_id):
+                return
+        self.completed.set()
+        # no await since the partitions were resumed: nothing is fetched while the flow is off
+        self.app.flow_control.resume()
+        consumer.resume_flow()
+        await self.app._fetcher.maybe_start()  # noqa: SLF001 - as Faust does
+        self.tables.on_actives_ready()
+        if not self.app.assignor.assigned_standbys():
+            self.tables.on_standbys_ready()
+        self.app.on_rebalance_end()
+        self.log.info("Worker ready")
+
+    Recovery._resume_streams = _resume_streams  # type: ignore[method-assign]
+    Recovery.on_recovery_completed = on_recovery_completed  # type: ignore[method-assign]
+    Recovery._marsad_seek_first = True  # type: ignore[attr-defined]
+
+
+def reset_offsets_past_the_end(committed: dict[Any, int | None], ends: dict[Any, int | None]) -> list[Any]:
+    """Forget committed offsets past their partition's end (the broker lost its log), counting each.
+
+    Kafka reports such an offset as out of range only when it fetches there; the embedded
+    broker answers with nothing, and the stage would wait at the old offset forever (seen
+    after a restart of the embedded broker). A forgotten offset is then sought per
+    ``auto.offset.reset`` (earliest): the partition is read from its new beginning.
+    """
+    from streams.runtime.metrics import OFFSET_RESETS
+
+    reset = []
+    for tp, end in ends.items():
+        offset = committed.get(tp)
+        # one offset of slack: the embedded broker reports a partition's end as its last
+        # offset, one below Kafka's next offset, so a caught-up consumer sits at end + 1 there
+        if offset and end is not None and offset > end + 1:
+            log.warning("%s: committed offset %d is past the partition's end %d; reading it from the beginning", tp, offset, end)
+            committed[tp] = None
+            OFFSET_RESETS.labels(tp.topic).inc()
+            reset.append(tp)
+    return reset
+
+
+def configurable_fetch_wait() -> None:
+    """Let each app choose its consumer's ``fetch_max_wait_ms`` (Faust hard-codes 1500).
+
+    On Kafka a waiting fetch returns as soon as data arrives, so the value only paces idle
+    polling. The embedded broker answers a waiting fetch only at its deadline: with 1500 ms
+    every hop of the pipeline could add up to 1.5 s. The app's value is read from
+    ``app.marsad_fetch_max_wait_ms`` (set by :func:`streams.runtime.app.create_app`) and written
+    into the consumer before it starts, which is when aiokafka builds its fetcher.
+    """
+    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+
+    if getattr(AIOKafkaConsumerThread, "_marsad_fetch_wait", False):
+        return
+    create_worker_consumer = AIOKafkaConsumerThread._create_worker_consumer
+
+    def _create_worker_consumer(self: AIOKafkaConsumerThread, transport: object) -> object:
+        consumer = create_worker_consumer(self, transport)
+        wait_ms = getattr(self.app, "marsad_fetch_max_wait_ms", None)
+        if wait_ms is not None:
+            consumer._fetch_max_wait_ms = int(wait_ms)  # noqa: SLF001 - read by start()
+        return consumer
+
+    AIOKafkaConsumerThread._create_worker_consumer = _create_worker_consumer  # type: ignore[method-assign]
+    AIOKafkaConsumerThread._marsad_fetch_wait = True  # type: ignore[attr-defined]
+
+
+def rebuild_tables_ahead_of_their_changelog() -> None:
+    """Rebuild a table partition from its changelog when local state is ahead of it, instead of crashing.
+
+    Faust keeps, per changelog partition, the offset its table state has read up to, and
+    refuses to recover (``ConsistencyError``) when that offset is past the changelog's end:
+    seen when a second worker of the stage started and stopped on the same host, and after
+    a broker lost its data. The changelog is the truth: the partition's local keys are
+    dropped and it is read again from the changelog's beginning (counted in
+    ``marsad_table_rebuilds_total``). Idempotent.
+    """
+    from faust.tables.recovery import Recovery
+
+    if getattr(Recovery, "_marsad_rebuild", False):
+        return
+    build_offsets = Recovery._build_offsets
+
+    async def _build_offsets(self: Recovery, consumer: Any, tps: Any, destination: Any, title: str) -> None:
+        await build_offsets(self, consumer, tps, destination, title)
+        await rebuild_where_ahead(self, consumer, tps, destination, title)
+
+    Recovery._build_offsets = _build_offsets  # type: ignore[method-assign]
+    Recovery._marsad_rebuild = True  # type: ignore[attr-defined]
+
+
+async def rebuild_where_ahead(recovery: Any, consumer: Any, tps: Any, offsets: Any, title: str) -> list[Any]:
+    """Reset every partition of ``tps`` whose start offset is past its changelog's last offset."""
+    from streams.runtime.metrics import TABLE_REBUILDS
+
+    if not tps:
+        return []
+    ends = await consumer.highwaters(*tps)
+    earliest = await consumer.earliest_offsets(*tps)
+    rebuilt = []
+    for tp in tps:
+        end = ends.get(tp)
+        last = end - 1 if end is not None else -1  # Faust's convention: the last offset, -1 if none
+        start = offsets.get(tp)
+        if start is None or start <= last or start < 0:
+            continue
+        first = earliest.get(tp)
+        recovery.log.warning(
+            "%s table state of %s is at offset %d, past the changelog's last offset %d: rebuilding it from the changelog",
+            title, tp, start, last,
+        )
+        _drop_partition(recovery.tp_to_table.get(tp), tp.partition)
+        offsets[tp] = first - 1 if first is not None else -1
+        TABLE_REBUILDS.labels(tp.topic).inc()
+        rebuilt.append(tp)
+    return rebuilt
+
+
+def _drop_partition(table: Any, partition: int) -> None:
+    """Forget a memory-store table's keys of one partition (the changelog will restore them)."""
+    store = getattr(table, "data", None)
+    owners = getattr(store, "_key_partition", None)  # noqa: SLF001 - Faust's memory store keeps no public map
+    data = getattr(store, "data", None)
+    if owners is None or data is None:
+        return
+    for key in [key for key, owner in owners.items() if owner == partition]:
+        data.pop(key, None)
+        owners.pop(key, None)

@@ -1,0 +1,54 @@
+"""The per-article processing budget: a stage that runs too long is cut off, the article dead-lettered."""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import time
+from datetime import datetime, timezone
+
+import orjson
+import pytest
+from pydantic import ValidationError
+
+from streams.io.topics import DLQ, NORMALISED
+from streams.runtime.handling import handle_message
+from streams.settings import Settings
+from streams.stages.spec import STAGES, StageContext
+
+CONTEXT = StageContext(pipeline_version="9.9.9+kb.test", clock=lambda: datetime(2025, 6, 1, tzinfo=timezone.utc))
+ARTICLE = orjson.dumps({"text": "زار وزير الخارجية التركي العاصمة الليبية طرابلس يوم الاثنين والتقى رئيس الحكومة هناك."})
+
+
+def _spin(record, context):  # a stage that never finishes on its own (a quadratic loop, say)
+    while True:
+        sum(range(1000))
+
+
+def test_a_stage_over_budget_is_dead_lettered_and_the_next_article_runs() -> None:
+    spec = dataclasses.replace(STAGES["normalise"], run=_spin)
+    started = time.process_time()
+    outcome = handle_message(spec, b"slow-1", ARTICLE, CONTEXT, budget=0.3)
+    assert time.process_time() - started < 5
+    assert outcome.failed == "OverBudget" and [m.topic for m in outcome.messages] == [DLQ]
+    letter = orjson.loads(outcome.messages[0].value)
+    assert letter["error"] == "OverBudget:over_budget" and "MARSAD_PROCESSING_BUDGET" in letter["message"]
+
+    # the timer is gone: an ordinary article under the same budget is processed, and nothing fires later
+    outcome = handle_message("normalise", b"ok-1", ARTICLE, CONTEXT, budget=0.3)
+    assert outcome.failed is None and outcome.messages[0].topic == NORMALISED
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+    deadline = time.process_time() + 0.6
+    while time.process_time() < deadline:
+        sum(range(1000))
+
+
+def test_no_budget_means_no_timer() -> None:
+    outcome = handle_message("normalise", b"ok-2", ARTICLE, CONTEXT, budget=None)
+    assert outcome.failed is None and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+
+
+def test_the_budget_must_stay_under_the_poll_interval() -> None:
+    assert Settings().processing_budget == 10.0
+    with pytest.raises(ValidationError, match="MARSAD_PROCESSING_BUDGET"):
+        Settings(processing_budget=30, max_poll_interval=30)
