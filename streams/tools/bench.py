@@ -592,6 +592,7 @@ def run_bench(
     if articles < 1 or repeats < 1:
         raise ValueError("articles and repeats must be at least 1")
     log = Stopwatch(echo)
+    machine = machine_info()  # the load before the bench adds its own
     bases = base_articles(corpus_dirs)
     batch = iter(range(0, 10**6, articles))  # a fresh range of copies for every batch
 
@@ -691,7 +692,6 @@ def run_bench(
                 peers.stop()
         log(f"5/5 memory: {sampler.samples} samples of RSS; stopping workers and broker")
 
-    machine = machine_info()
     mib = 2**20
     worker_peaks = {stage: sampler.peak[stage] / mib for stage in stages}
     marsad_total = [sum(c.values()) for c in marsad_cpu]
