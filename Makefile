@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   create .venv, install Marsad, run the whole pipeline on the embedded broker
-#   make test   create .venv, install Marsad with its test tools, run the test suite
+#   make test   create .venv, install Marsad with its test tools (and Debian's chromium for the
+#               browser tests, when missing and this user may install packages), run the test suite
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -21,6 +22,7 @@ demo: install
 	$(BIN)/marsad demo
 
 test: install-test
+	sh tests/browser/ensure_chromium.sh
 	$(BIN)/python -m pytest
 
 bench: install

@@ -125,7 +125,7 @@ class CiteInfo(_Object):
     language: str | None = Field(None, description="Language of the article (ISO 639-1)")
     published_at: str | None = Field(None, description="Publication time of the article (ISO 8601), if known")
     file: str | None = Field(None, description="Name of the file the article was read from, if any")
-    codebook: str = Field("plover-0.8", description="The codebook used to code the event")
+    codebook: str = Field("plover-2.0", description="The codebook used to code the event (PLOVER manual, draft version 2.0)")
 
 
 class PloverEvent(Record):
@@ -157,6 +157,9 @@ class PloverEvent(Record):
     context: list[PloverContext] = Field(description="PLOVER general contexts of the event")
     quad_code: QuadCode = Field(
         description="1 verbal cooperation, 2 material cooperation, 3 verbal conflict, 4 material conflict"
+    )
+    event_scale: float = Field(
+        ge=-10, le=10, description="PLOVER conflict-cooperation score of the category and mode (manual's table, -10 to +10)"
     )
     event_loc: PloverLocation | None = Field(description="Where the event happened, when the sentence says it")
     event_text: list[str] = Field(min_length=1, description="The sentence the event was coded from (PLOVER: list of texts)")

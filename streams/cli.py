@@ -277,24 +277,29 @@ def evaluate(paths: tuple[Path, ...], gold: Path, as_json: bool, verbose: bool) 
 @click.option("--gold", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True)
 @click.option("--folds", type=int, default=10, show_default=True, help="k of stratified k-fold; -1 leave-one-out; 0 none")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--repeats", type=int, default=5, show_default=True, help="k-fold repeated with seeds seed..seed+repeats-1, pooled")
 @click.option("--write", is_flag=True, help="write the fit to streams/knowledge/stance_calibration.yaml")
-def calibrate_stance(paths: tuple[Path, ...], gold: Path, folds: int, seed: int, write: bool) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="list every article: gold, in-sample and out-of-fold label and score")
+def calibrate_stance(
+    paths: tuple[Path, ...], gold: Path, folds: int, seed: int, repeats: int, write: bool, verbose: bool
+) -> None:
     """Fit the stance family factors, headline and relay factors and neutral band; report CV figures."""
     from streams.tools.stance_calibration import run
 
     try:
-        click.echo(run(list(paths), gold, folds=None if folds < 0 else folds, seed=seed, write=write))
+        click.echo(run(list(paths), gold, folds=None if folds < 0 else folds, seed=seed, write=write, repeats=repeats, verbose=verbose))
     except ValueError as error:
         raise click.ClickException(str(error)) from error
 
 
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("schemas"), show_default=True)
-def schema(out: Path) -> None:
+@click.option("--base-url", default=None, help="give the schemas $id URLs under this base (default: URNs)")
+def schema(out: Path, base_url: str | None) -> None:
     """Write the JSON Schema of every topic's record."""
     from models.schema import write_schemas
 
-    for path in write_schemas(out):
+    for path in write_schemas(out, base_url):
         click.echo(str(path))
 
 
@@ -302,11 +307,16 @@ def schema(out: Path) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="also write the enriched records as JSONL")
 @click.option("--timeout", type=float, default=120.0, show_default=True)
-def demo(paths: tuple[Path, ...], out: Path | None, timeout: float) -> None:
+@click.option("--dashboard", "with_dashboard", is_flag=True, help="then keep the dashboard on the results running until Ctrl-C")
+@click.option("--port", type=int, default=8050, show_default=True, help="the dashboard's port (with --dashboard)")
+def demo(paths: tuple[Path, ...], out: Path | None, timeout: float, with_dashboard: bool, port: int) -> None:
     """Start a broker and the four stage workers, replay articles, print what comes out."""
     from streams.tools.demo import run_demo
 
-    code = run_demo(list(paths) or [BUNDLED_SAMPLES], out=out, timeout=timeout, echo=click.echo)
+    code = run_demo(
+        list(paths) or [BUNDLED_SAMPLES], out=out, timeout=timeout, echo=click.echo,
+        dashboard_port=port if with_dashboard else None,
+    )
     sys.exit(code)
 
 
@@ -369,6 +379,18 @@ def bench(articles: int, as_json: bool, corpus: tuple[Path, ...]) -> None:
     from streams.tools.bench import run_bench
 
     run_bench(articles=articles, as_json=as_json, echo=click.echo, corpus_dirs=corpus)
+
+
+from streams.dashboard.commands import COMMANDS as _DASHBOARD_COMMANDS  # noqa: E402 - store, dashboard, report
+
+for _command in _DASHBOARD_COMMANDS:
+    main.add_command(_command)
+
+
+from streams.tools.contract_cli import asyncapi as _asyncapi, export as _export  # noqa: E402 - the contract commands
+
+main.add_command(_asyncapi)
+main.add_command(_export)
 
 
 if __name__ == "__main__":

@@ -29,8 +29,8 @@ import orjson
 import models
 from models import EnrichedArticle, PloverEvent
 
-#: Bump when the tables change shape; an older file is migrated by dropping derived tables.
-STORE_SCHEMA = 1
+#: Bump when the tables change shape; a file of another layout is rebuilt empty.
+STORE_SCHEMA = 2
 #: Records per write transaction in :func:`load_records`.
 BATCH = 500
 
@@ -116,13 +116,16 @@ class UpsertCounts:
     articles: int = 0
     plover: int = 0
     stories: int = 0
+    #: Why each unreadable record was skipped, and (same order) its position in the batch.
     skipped: list[str] = field(default_factory=list)
+    rejected: list[int] = field(default_factory=list)
 
     def add(self, other: UpsertCounts) -> None:
         self.articles += other.articles
         self.plover += other.plover
         self.stories += other.stories
         self.skipped += other.skipped
+        self.rejected += other.rejected
 
 
 def default_store_path(settings: Any) -> Path:
@@ -182,15 +185,17 @@ class Store:
         others: dict[str, dict[tuple[str, str], dict[str, Any]]] = {"plover": {}, "stories": {}}
         counts = UpsertCounts()
         stored_at = _utc_text(datetime.now(UTC))
-        for record in records:
+        for position, record in enumerate(records):
             try:
                 kind, data = classify(record)
             except ValueError as error:
                 counts.skipped.append(str(error))
+                counts.rejected.append(position)
                 continue
             try:
                 if kind == "article":
-                    articles[(data.id, data.pipeline_version)] = _article_rows(data, stored_at)
+                    raw = record if isinstance(record, str) else bytes(record).decode() if isinstance(record, bytes | bytearray | memoryview) else None
+                    articles[(data.id, data.pipeline_version)] = _article_rows(data, stored_at, raw)
                     counts.articles += 1
                 else:
                     row = _plover_row(data, stored_at) if kind == "plover" else _story_row(data, stored_at)
@@ -199,6 +204,7 @@ class Store:
                     setattr(counts, table, getattr(counts, table) + 1)
             except (KeyError, TypeError, ValueError) as error:
                 counts.skipped.append(f"{kind} record: {type(error).__name__}: {error}")
+                counts.rejected.append(position)
         rows: dict[str, list[dict[str, Any]]] = {name: [] for name in _TABLES}
         for parts in articles.values():  # a batch that repeats an article keeps its last copy
             for table, table_rows in parts.items():
@@ -316,8 +322,8 @@ def _time_text(value: Any) -> str | None:
         return None
 
 
-def _article_rows(article: EnrichedArticle, stored_at: str) -> dict[str, list[dict[str, Any]]]:
-    """The article's row and its entity and event rows."""
+def _article_rows(article: EnrichedArticle, stored_at: str, raw: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The article's row and its entity and event rows; ``raw`` is the JSON as received, when it was."""
     version = article.pipeline_version
     when = article.published_at or article.processed_at
     rows: dict[str, list[dict[str, Any]]] = {"articles": [], "entities": [], "events": []}
@@ -337,7 +343,7 @@ def _article_rows(article: EnrichedArticle, stored_at: str) -> dict[str, list[di
             "n_entities": len(article.entities),
             "n_events": len(article.events),
             "n_cues": len(article.stance.evidence),
-            "record": article.to_json().decode(),
+            "record": raw.strip() if raw is not None else article.to_json().decode(),
             "stored_at": stored_at,
         }
     )
@@ -397,8 +403,15 @@ def _names(value: Any) -> list[str]:
 
 def _place(value: Any) -> str | None:
     if isinstance(value, dict):
-        return value.get("name") or value.get("canonical") or value.get("place")
+        return value.get("resolved_place") or value.get("name") or value.get("canonical") or value.get("place")
     return str(value) if value else None
+
+
+def _text(value: Any) -> str | None:
+    """A field that is a string, or (PLOVER) a list of strings."""
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value) or None
+    return str(value) if value is not None else None
 
 
 def _plover_row(data: dict[str, Any], stored_at: str) -> dict[str, Any]:
@@ -408,8 +421,8 @@ def _plover_row(data: dict[str, Any], stored_at: str) -> dict[str, Any]:
         "pipeline_version": str(data.get("pipeline_version") or ""),
         "article_id": data.get("article_id"),
         "date": date[:10] if date else None,
-        "event": data.get("event"),
-        "marsad_type": data.get("marsad_type"),
+        "event": _text(data.get("event")),
+        "marsad_type": _text(data.get("marsad_type")),
         "record": orjson.dumps(data).decode(),
         "stored_at": stored_at,
     }
@@ -421,7 +434,7 @@ def _story_row(data: dict[str, Any], stored_at: str) -> dict[str, Any]:
     return {
         "id": str(data["id"]),
         "pipeline_version": str(data.get("pipeline_version") or ""),
-        "type": data.get("type"),
+        "type": _text(data.get("type")),
         "num_articles": int(data.get("num_articles") or 0),
         "num_sources": int(data.get("num_sources") or 0),
         "first_seen": _time_text(data.get("first_seen")),
@@ -441,7 +454,7 @@ def _ensure_schema(connection: duckdb.DuckDBPyConnection) -> None:
     found = connection.execute("SELECT schema FROM meta").fetchone()
     if found is not None and found[0] == STORE_SCHEMA:
         return
-    if found is not None:  # an older layout: the records are kept in ``record``, but start clean
+    if found is not None:  # an older layout: rebuilt empty (refill it: marsad store load, or replay the topics)
         for table in _TABLES:
             connection.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
         connection.execute("DELETE FROM meta")
@@ -455,7 +468,7 @@ def _ensure_schema(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("CREATE INDEX IF NOT EXISTS events_article ON events (article_id, pipeline_version)")
     connection.execute(
         """CREATE OR REPLACE VIEW current_articles AS
-           SELECT * FROM articles
+           SELECT * EXCLUDE (record) FROM articles
            QUALIFY row_number() OVER (PARTITION BY id ORDER BY processed_at DESC, stored_at DESC, pipeline_version DESC) = 1"""
     )
     connection.execute(

@@ -13,6 +13,8 @@ EVENTS = "marsad.articles.events"
 ENRICHED = "marsad.articles.enriched"
 DLQ = "marsad.articles.dlq"
 PLOVER = "marsad.events.plover"
+#: Stories: keyed by story id, compacted (the latest state of each story is kept).
+STORIES = "marsad.events.stories"
 
 HEADER_SCHEMA = "marsad-schema-version"
 HEADER_PIPELINE = "marsad-pipeline-version"

@@ -14,14 +14,28 @@ from streams.text.matchform import fold_phrase
 class _EntityWordsSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kinship: list[str]
+    father_words: list[str]
     locatives: list[str]
     locative_clitics: list[str]
     titles: list[str]
+    descriptions: list[str]
     stop: list[str]
+    latin_stop: list[str]
+
+
+class _PersonNamesSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    given: list[str]
+    ambiguous_given: list[str]
+    compound_markers: list[str]
 
 
 def _folded(words: list[str]) -> frozenset[str]:
     return frozenset(folded for folded in map(fold_phrase, words) if folded)
+
+
+def _whole_words(phrases: frozenset[str]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, phrases), key=len, reverse=True)) + r")(?!\w)")
 
 
 @dataclass(frozen=True)
@@ -29,22 +43,40 @@ class EntityWords:
     """Folded word sets, plus the title pattern the unlinked-name finder scans with."""
 
     kinship: frozenset[str]
+    #: "His father" words, as a pattern that also takes the proclitics و ف ل.
+    father_re: re.Pattern[str]
     locatives: frozenset[str]
     locative_clitics: frozenset[str]
     titles: frozenset[str]
+    descriptions: frozenset[str]
     stop: frozenset[str]
+    #: Given names that start a person's name (``person_names.yaml``), and those that are
+    #: also common words.
+    given: frozenset[str]
+    ambiguous_given: frozenset[str]
+    compound_markers: frozenset[str]
+    #: Latin-script words that are no names (share buttons, months), case-folded.
+    latin_stop: frozenset[str]
     #: Any title as a whole word.
     title_re: re.Pattern[str]
 
     @classmethod
-    def from_data(cls, data: dict[str, Any]) -> EntityWords:
+    def from_data(cls, data: dict[str, Any], person_names: dict[str, Any]) -> EntityWords:
         spec = _EntityWordsSpec.model_validate(data)
+        names = _PersonNamesSpec.model_validate(person_names)
         titles = _folded(spec.titles)
+        descriptions = _folded(spec.descriptions)
         return cls(
             kinship=_folded(spec.kinship),
+            father_re=re.compile(r"(?<!\w)(?:[وف]?ل?)(" + "|".join(map(re.escape, sorted(_folded(spec.father_words)))) + r")(?!\w)"),
             locatives=_folded(spec.locatives),
             locative_clitics=_folded(spec.locative_clitics),
             titles=titles,
+            descriptions=descriptions,
             stop=_folded(spec.stop),
-            title_re=re.compile(r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, titles), key=len, reverse=True)) + r")(?!\w)"),
+            given=_folded(names.given),
+            ambiguous_given=_folded(names.ambiguous_given),
+            compound_markers=_folded(names.compound_markers),
+            latin_stop=frozenset(word.casefold() for word in spec.latin_stop),
+            title_re=_whole_words(titles),
         )

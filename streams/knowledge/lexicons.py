@@ -54,6 +54,8 @@ class _VerbSpec(BaseModel):
     cameo: str | None = None
     mode: str | None = None
     negative: bool = False
+    #: With a person as its object the verb codes this type instead ("هاجم أردوغان حفتر": words).
+    person_object: EventType | None = None
 
 
 class _TypeSpec(BaseModel):
@@ -63,6 +65,8 @@ class _TypeSpec(BaseModel):
     suppresses: list[EventType] = Field(default_factory=list)
     #: A host trigger whose host is a person also codes this type (a reception is a meeting).
     host_also: EventType | None = None
+    #: Named only by nouns in a sentence with a speech verb, it is what was talked about.
+    yields_to_speech: bool = False
     verbs: list[_VerbSpec] = Field(default_factory=list)
     triggers: list[_TriggerSpec | str] = Field(default_factory=list)
 
@@ -73,10 +77,15 @@ class _RolesSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     between: list[str]
     destination: list[str]
+    complementizers: list[str]
     prepositions: list[str]
     attached_prepositions: list[str]
     past: list[str]
     recent: list[str]
+    future: list[str]
+    imperfect: list[str]
+    setting: list[str]
+    outlets: list[str]
 
 
 class _WindowsSpec(BaseModel):
@@ -90,6 +99,7 @@ class _WindowsSpec(BaseModel):
     after_cue: int = Field(ge=0)
     repeat: int = Field(ge=0)
     destination: int = Field(ge=0)
+    dateline: int = Field(ge=0)
     carry_over: int = Field(ge=0)
     merge_lookback: int = Field(ge=1)
 
@@ -156,6 +166,8 @@ class Trigger:
     requires: tuple[str, ...] = ()
     #: A finite verb: its subject follows it (VSO) or stands right before it (SVO).
     verb: bool = False
+    #: The type it codes when its object is a person (see ``_VerbSpec.person_object``).
+    person_object: EventType | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,10 +186,15 @@ class RoleWords:
 
     between: frozenset[str]
     destination: frozenset[str]
+    complementizers: frozenset[str]
     prepositions: frozenset[str]
     attached_prepositions: frozenset[str]
     past: frozenset[str]
     recent: frozenset[str]
+    future: frozenset[str]
+    imperfect: frozenset[str]
+    setting: frozenset[str]
+    outlets: frozenset[str]
     subject_before: int
     subject_after: int
     adjacent: int
@@ -185,6 +202,7 @@ class RoleWords:
     after_cue: int
     repeat: int
     destination_window: int
+    dateline: int
     carry_over: int
     merge_lookback: int
 
@@ -201,6 +219,7 @@ class TriggerLexicon:
     historical_cues: frozenset[str] = field(default_factory=frozenset)
     codes: dict[EventType, TypeCodes] = field(default_factory=dict)
     host_also: dict[EventType, EventType] = field(default_factory=dict)
+    yields_to_speech: frozenset[EventType] = frozenset()
     roles: RoleWords | None = None
 
     @classmethod
@@ -210,8 +229,11 @@ class TriggerLexicon:
         suppresses: dict[EventType, frozenset[EventType]] = {}
         codes: dict[EventType, TypeCodes] = {}
         host_also: dict[EventType, EventType] = {}
+        yielding: set[EventType] = set()
 
-        def add(event_type: EventType, spec: _TypeSpec, trigger: _TriggerSpec | _VerbSpec, text: str, verb: bool) -> None:
+        def add(
+            event_type: EventType, spec: _TypeSpec, trigger: _TriggerSpec | _VerbSpec, text: str, verb: bool
+        ) -> None:
             is_open = text.endswith("*")
             stem = text.rstrip("*")
             phrase = fold_phrase(stem)
@@ -232,6 +254,7 @@ class TriggerLexicon:
                 negative=trigger.negative,
                 requires=tuple(fold_phrase(word) for word in trigger.requires),
                 verb=verb,
+                person_object=getattr(trigger, "person_object", None),
             )
             entries.extend((variant, coded) for variant in phrases)
 
@@ -242,6 +265,8 @@ class TriggerLexicon:
             codes[event_type] = TypeCodes(spec.cameo, spec.plover.event, spec.plover.mode, tuple(spec.plover.context))
             if spec.host_also:
                 host_also[event_type] = spec.host_also
+            if spec.yields_to_speech:
+                yielding.add(event_type)
             for verb_spec in spec.verbs:
                 verbs, nouns = verb_phrases(verb_spec)
                 for text in verbs:
@@ -269,10 +294,15 @@ class TriggerLexicon:
         roles = RoleWords(
             between=folded(role_spec.between),
             destination=folded(role_spec.destination),
+            complementizers=folded(role_spec.complementizers),
             prepositions=folded(role_spec.prepositions),
             attached_prepositions=folded(role_spec.attached_prepositions),
             past=folded(role_spec.past),
             recent=folded(role_spec.recent) | folded(time["weekdays"]),
+            future=folded(role_spec.future),
+            imperfect=folded(role_spec.imperfect),
+            setting=folded(role_spec.setting),
+            outlets=folded(role_spec.outlets),
             subject_before=windows.subject_before,
             subject_after=windows.subject_after,
             adjacent=windows.adjacent,
@@ -280,6 +310,7 @@ class TriggerLexicon:
             after_cue=windows.after_cue,
             repeat=windows.repeat,
             destination_window=windows.destination,
+            dateline=windows.dateline,
             carry_over=windows.carry_over,
             merge_lookback=windows.merge_lookback,
         )
@@ -291,6 +322,7 @@ class TriggerLexicon:
             locatives=frozenset(fold_phrase(word) for word in data["locatives"]),
             codes=codes,
             host_also=host_also,
+            yields_to_speech=frozenset(yielding),
             roles=roles,
         )
 
@@ -306,6 +338,7 @@ class _CueSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     phrase: str
     weight: float = Field(ge=-1.0, le=1.0)
+    subject: bool = False  # framing: about the sentence's first side (a possessive pronoun)
 
 
 class _SidesSpec(BaseModel):
@@ -322,12 +355,16 @@ class _StanceSpec(BaseModel):
     decay: bool = True
     distancing_window: int = Field(ge=0)
     genitive_window: int = Field(ge=0)
+    backer_window: int = Field(ge=0)
+    naming_cap: float = Field(gt=0)
+    speech_window: int = Field(ge=0)
     rival_factor: float = Field(ge=0, le=1)
     ally_factor: float = Field(ge=0, le=1)
     quote_factor: float = Field(ge=0, le=1)
     indirect_factor: float = Field(ge=0, le=1)
     scare_quote_weight: float = Field(ge=-1, le=0)
     scare_quote_max_words: int = Field(ge=1)
+    scare_quote_min_weight: float = Field(ge=0)
     sides: _SidesSpec
     naming: list[_CueSpec]
     hostile_naming: list[_CueSpec]
@@ -335,6 +372,8 @@ class _StanceSpec(BaseModel):
     distancing: list[_CueSpec]
     framing: list[_CueSpec]
     quote_openers: list[str]
+    speech_complements: list[str]
+    accusation_verbs: list[str]
     camp_markers: list[str]
     rival_markers: list[str]
 
@@ -359,6 +398,7 @@ class Cue:
     kind: str  # a family of STANCE_FAMILIES, or camp | rival (side markers, weight 0)
     phrase: str
     weight: float
+    subject: bool = False
 
 
 @dataclass(frozen=True)
@@ -368,12 +408,16 @@ class StanceLexicon:
     decay: bool
     distancing_window: int
     genitive_window: int
+    backer_window: int
+    naming_cap: float
+    speech_window: int
     rival_factor: float
     ally_factor: float
     quote_factor: float
     indirect_factor: float
     scare_quote_weight: float
     scare_quote_max_words: int
+    scare_quote_min_weight: float
     camp_camps: frozenset[str]
     ally_camps: frozenset[str]
     rival_camps: frozenset[str]
@@ -381,6 +425,10 @@ class StanceLexicon:
     quote_openers: frozenset[str]
     #: A quote opener as a whole word, with an optional و/ف in front.
     quote_opener_re: re.Pattern[str]
+    #: An accusation verb ("اتهمت") the same way: what follows is the accuser's charge.
+    accusation_re: re.Pattern[str]
+    #: What opens the reported clause after a speech verb: a complementizer ("إن") or ":".
+    complement_re: re.Pattern[str]
 
     @property
     def squash(self) -> float:
@@ -405,15 +453,15 @@ class StanceLexicon:
         entries: list[tuple[str, Cue]] = []
         open_phrases: set[str] = set()
 
-        def add(kind: str, text: str, weight: float) -> None:
+        def add(kind: str, text: str, weight: float, subject: bool = False) -> None:
             phrase = fold_phrase(text.rstrip("*"))
             if text.endswith("*"):  # an open stem: takes suffixes ("ميليشياته")
                 open_phrases.add(phrase)
-            entries.append((phrase, Cue(kind, phrase, weight)))
+            entries.append((phrase, Cue(kind, phrase, weight, subject)))
 
         for family in STANCE_FAMILIES:
             for cue in getattr(spec, family):
-                add(family, cue.phrase, cue.weight)
+                add(family, cue.phrase, cue.weight, cue.subject)
         for marker in spec.camp_markers:
             add("camp", marker, 0.0)
         for marker in spec.rival_markers:
@@ -424,20 +472,32 @@ class StanceLexicon:
             decay=spec.decay,
             distancing_window=spec.distancing_window,
             genitive_window=spec.genitive_window,
+            backer_window=spec.backer_window,
+            naming_cap=spec.naming_cap,
+            speech_window=spec.speech_window,
             rival_factor=spec.rival_factor,
             ally_factor=spec.ally_factor,
             quote_factor=spec.quote_factor,
             indirect_factor=spec.indirect_factor,
             scare_quote_weight=spec.scare_quote_weight,
             scare_quote_max_words=spec.scare_quote_max_words,
+            scare_quote_min_weight=spec.scare_quote_min_weight,
             camp_camps=frozenset(spec.sides.camp),
             ally_camps=frozenset(spec.sides.allies),
             rival_camps=frozenset(spec.sides.rivals),
             backer_camps=frozenset(spec.sides.rival_backers),
             quote_openers=frozenset(fold_phrase(word) for word in spec.quote_openers),
-            quote_opener_re=re.compile(
-                r"(?<!\w)[وف]?(?:"
-                + "|".join(sorted((re.escape(fold_phrase(w)) for w in spec.quote_openers), key=len, reverse=True))
-                + r")(?!\w)"
+            quote_opener_re=_word_re(spec.quote_openers),
+            accusation_re=_word_re(spec.accusation_verbs),
+            complement_re=re.compile(
+                r"(?<!\w)(?:"
+                + "|".join(sorted((re.escape(fold_phrase(w)) for w in spec.speech_complements), key=len, reverse=True))
+                + r")(?!\w)|:"
             ),
         )
+
+
+def _word_re(words: list[str]) -> re.Pattern[str]:
+    """Any of ``words`` as a whole word, with an optional و/ف in front."""
+    alternatives = "|".join(sorted((re.escape(fold_phrase(w)) for w in words), key=len, reverse=True))
+    return re.compile(r"(?<!\w)[وف]?(?:" + alternatives + r")(?!\w)")

@@ -9,11 +9,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from streams.knowledge.actors import Actor, ActorIndex
+from streams.knowledge.actors import Actor, ActorIndex, merge_extensions
 from streams.knowledge.chrome import ChromePatterns
 from streams.knowledge.entity_words import EntityWords
 from streams.knowledge.files import fingerprint, knowledge_root, load_yaml
 from streams.knowledge.lexicons import StanceLexicon, TriggerLexicon
+from streams.knowledge.topics import TopicLexicon
+from streams.knowledge.voice import VoiceLexicon
 
 
 class KnowledgeError(ValueError):
@@ -29,6 +31,8 @@ class Knowledge:
     #: Hash of every file under the knowledge directory (see ``files.fingerprint``).
     fingerprint: str
     entity_words: EntityWords
+    voice: VoiceLexicon
+    topics: TopicLexicon
 
 
 def _read(root: Traversable, name: str) -> Any:
@@ -42,25 +46,36 @@ def load_knowledge(root: Traversable | None = None) -> Knowledge:
     ``root``: another copy of the knowledge directory (tests); default the package's.
     """
     root = root or knowledge_root()
-    actors: list[Actor] = []
+    entries: list[tuple[str, int, dict[str, Any]]] = []
     actor_dir = root.joinpath("actors")
     for path in sorted((p for p in actor_dir.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name):
-        raw = path.read_bytes()
-        for position, entry in enumerate(load_yaml(raw) or []):
-            try:
-                actors.append(Actor.model_validate(entry))
-            except ValidationError as error:
-                raise KnowledgeError(f"actors/{path.name} entry {position}: {error}") from error
+        entries += [(path.name, position, entry) for position, entry in enumerate(load_yaml(path.read_bytes()) or [])]
+    where = {id(entry): (name, position) for name, position, entry in entries}
+    try:
+        merged = merge_extensions([entry for _, _, entry in entries])
+    except ValueError as error:
+        raise KnowledgeError(f"actors: {error}") from error
+    actors: list[Actor] = []
+    for entry in merged:
+        try:
+            actors.append(Actor.model_validate(entry))
+        except ValidationError as error:
+            name, position = where.get(id(entry), ("?", -1))
+            raise KnowledgeError(f"actors/{name} entry {position}: {error}") from error
     stance_data = _read(root, "stance.yaml")
     try:
+        voice = VoiceLexicon.from_data(_read(root, "voice.yaml"))
+        topics = TopicLexicon.from_data(_read(root, "topics.yaml"))
         return Knowledge(
-            actors=ActorIndex(actors),
+            actors=ActorIndex(actors, voice.names, topics.names),
             triggers=TriggerLexicon.from_data(_read(root, "triggers.yaml")),
             # the calibration is fitted by `marsad calibrate-stance`
             stance=StanceLexicon.from_data(stance_data, _read(root, stance_data["calibration"])),
             chrome=ChromePatterns.from_data(_read(root, "chrome.yaml")),
             fingerprint=fingerprint(root),
-            entity_words=EntityWords.from_data(_read(root, "entities.yaml")),
+            entity_words=EntityWords.from_data(_read(root, "entities.yaml"), _read(root, "person_names.yaml")),
+            voice=voice,
+            topics=topics,
         )
     except (ValidationError, ValueError) as error:
         raise KnowledgeError(str(error)) from error

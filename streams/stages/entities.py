@@ -26,15 +26,19 @@ from typing import TYPE_CHECKING
 
 from models import EntitiesArticle, Entity, Mention, NormalisedArticle
 from streams.backends import Backends
-from streams.knowledge import Actor, AliasKind, Knowledge, load_knowledge
+from streams.knowledge import Actor, ActorIndex, AliasKind, Knowledge, load_knowledge
 from streams.knowledge.actors import Alias
 from streams.knowledge.entity_words import EntityWords
+from streams.knowledge.voice import Voice
+from streams.stages.persons import PersonName, find_person_names
 from streams.text.spans import Spans
 from streams.text.matchform import fold_phrase, span_to_original
 from streams.text.tokens import word_before
 
 _WORD_RE = re.compile(r"\w+")
 _ANY_LATIN_CAPITAL = re.compile(r"[A-Z]")
+_CAMEL_RE = re.compile(r"[a-z][A-Z]")  # a capital inside a word: a handle or hashtag
+_DIGIT_THEN_LETTER_RE = re.compile(r"[0-9][A-Za-z]")  # a short-link code, not "EFES2024"
 _LATIN_NAME_RE = re.compile(r"(?<![\w])[A-Z][\w'’.-]*(?:[ -](?:[A-Z0-9][\w'’.-]*|of|de|al|el|and|&))*(?:[ -][A-Z0-9][\w'’.-]*)?")
 
 
@@ -92,12 +96,18 @@ def find_entities(article: NormalisedArticle, knowledge: Knowledge | None = None
             aliases = match.values
             if match.nested:
                 # inside a longer name or role: only names that stand on their own
-                aliases = tuple(a for a in aliases if a.kind not in (AliasKind.ROLE, AliasKind.GIVEN))
+                aliases = tuple(a for a in aliases if a.kind not in _CONTEXT_BOUND)
                 if not aliases:
+                    # a role inside a longer role ("رئيس المجلس الرئاسي" in "رئيس المجلس الرئاسي
+                    # لحكومة الوفاق") may still hold a name ("المجلس الرئاسي")
+                    hits += _names_inside(index, sentence.norm, match.start, match.end, number)
                     continue
             hits.append(_Hit(match.start, match.end, number, aliases, match.clitic, match.nested))
-    _Resolver(article, hits, index.actors, words).resolve()
-    hits = _drop_redundant_nested(hits)
+    voice = knowledge.voice.voice(sentence.norm for sentence in article.sentences)
+    topic = knowledge.topics.topic(sentence.norm for sentence in article.sentences)
+    people = _people(article, hits, words)
+    _Resolver(article, hits, index.actors, words, voice, people, topic).resolve()
+    hits = _drop_redundant_nested(hits, index.actors)
 
     mentions: dict[int, list[Mention]] = {}
     covered: list[tuple[int, int]] = []
@@ -105,17 +115,85 @@ def find_entities(article: NormalisedArticle, knowledge: Knowledge | None = None
         sentence = article.sentences[hit.sentence]
         start, end = span_to_original(sentence.shifts, hit.start, hit.end)
         start, end = sentence.start + start, sentence.start + end
-        covered.append((start, end))
+        if hit.actor is not None or any(alias.kind != AliasKind.GIVEN for alias in hit.aliases):
+            covered.append((start, end))  # an unresolved given name may begin someone else's name
         if hit.actor is not None:
             mentions.setdefault(hit.actor, []).append(Mention(text=article.text[start:end], start=start, end=end))
+    for actor, mention in _fathers(article, hits, index.actors, words):
+        mentions.setdefault(actor, []).append(mention)
+        mentions[actor].sort(key=lambda m: m.start)
     entities = [_entity(index.actors[actor], found) for actor, found in mentions.items()]
-    entities += _unlinked(article, Spans(covered), words)
+    entities += _unlinked(article, Spans(covered), people, words.latin_stop)
     entities.sort(key=lambda entity: entity.mentions[0].start)
     return entities
 
 
-def _drop_redundant_nested(hits: list[_Hit]) -> list[_Hit]:
-    """A nested hit naming the same actor as the match around it adds nothing.
+def _fathers(
+    article: NormalisedArticle, hits: list[_Hit], actors: list[Actor], words: EntityWords
+) -> list[tuple[int, Mention]]:
+    """"عينه والده": "his father" after a son of a known family is the family's head.
+
+    One walk over the sentences and the (ordered) hits: linear.
+    """
+    heads = {fold_phrase(short): index for index, actor in enumerate(actors) if actor.prefer for short in actor.short}
+    found: list[tuple[int, Mention]] = []
+    position = 0
+    last_person: tuple[int, int] | None = None  # (sentence, actor)
+    for number, sentence in enumerate(article.sentences):
+        for match in words.father_re.finditer(sentence.norm):
+            while position < len(hits) and (hits[position].sentence, hits[position].start) < (number, match.start()):
+                hit = hits[position]
+                if hit.actor is not None and actors[hit.actor].type == "PER":
+                    last_person = (hit.sentence, hit.actor)
+                position += 1
+            if last_person is None or number - last_person[0] > 1:
+                continue
+            son = actors[last_person[1]]
+            head = next((heads[fold_phrase(short)] for short in son.short if fold_phrase(short) in heads), None)
+            if head is None or head == last_person[1]:
+                continue
+            start, end = span_to_original(sentence.shifts, match.start(1), match.end(1))
+            start, end = sentence.start + start, sentence.start + end
+            found.append((head, Mention(text=article.text[start:end], start=start, end=end)))
+    return found
+
+
+def _names_inside(index: ActorIndex, norm: str, start: int, end: int, sentence: int) -> list[_Hit]:
+    """Nested names that stand on their own inside the span of a context-bound phrase.
+
+    The span is a matched phrase, so the work is bounded by the longest alias.
+    """
+    found: list[_Hit] = []
+    for match in index.matcher.find(norm[start:end], nested=True):
+        if (match.start, match.end) == (0, end - start):
+            continue
+        aliases = tuple(a for a in match.values if a.kind not in _CONTEXT_BOUND)
+        if aliases:
+            found.append(_Hit(start + match.start, start + match.end, sentence, aliases, match.clitic, True))
+    return found
+
+
+def _people(article: NormalisedArticle, hits: list[_Hit], words: EntityWords) -> list[PersonName]:
+    """Names of people the knowledge base lacks (see :mod:`streams.stages.persons`).
+
+    Known actors' matches are no part of a name, except a bare given name ("خالد"), which
+    may begin the name of someone else.
+    """
+    spans: list[list[tuple[int, int]]] = [[] for _ in article.sentences]
+    given: list[set[int]] = [set() for _ in article.sentences]
+    for hit in hits:
+        if hit.nested:
+            continue
+        if {alias.kind for alias in hit.aliases} == {AliasKind.GIVEN}:
+            given[hit.sentence].add(hit.start - len(hit.clitic))
+        else:
+            spans[hit.sentence].append((hit.start - len(hit.clitic), hit.end))
+    return find_person_names(article, [Spans(found) for found in spans], words, [frozenset(g) for g in given])
+
+
+def _drop_redundant_nested(hits: list[_Hit], actors: list[Actor]) -> list[_Hit]:
+    """A nested hit naming the same actor as the match around it adds nothing, nor one
+    inside a person's name ("جورجيا" in "جورجيا ميلوني" is no place).
 
     Hits come in text order, each nested hit after the top-level match holding it, and
     top-level matches do not overlap: the enclosing match is the last top-level one seen.
@@ -130,11 +208,18 @@ def _drop_redundant_nested(hits: list[_Hit]) -> list[_Hit]:
             and parent.sentence == hit.sentence
             and parent.start <= hit.start
             and hit.end <= parent.end
-            and parent.actor == hit.actor
+            and (parent.actor == hit.actor or _a_persons_name(parent, actors))
         ):
             continue
         kept.append(hit)
     return kept
+
+
+def _a_persons_name(hit: _Hit, actors: list[Actor]) -> bool:
+    """The hit is a person's name (not a role phrase such as "رئيس حكومة الوحدة")."""
+    if hit.actor is None or actors[hit.actor].type != "PER":
+        return False
+    return any(alias.actor == hit.actor and alias.kind in (AliasKind.NAME, AliasKind.GIVEN) for alias in hit.aliases)
 
 
 def _entity(actor: Actor, mentions: list[Mention]) -> Entity:
@@ -151,8 +236,14 @@ def _entity(actor: Actor, mentions: list[Mention]) -> Entity:
 
 # --------------------------------------------------------------------------- resolution
 
+#: Alias kinds that need their context, so never count inside a longer match.
+_CONTEXT_BOUND = (AliasKind.ROLE, AliasKind.GIVEN, AliasKind.CONTEXTUAL, AliasKind.VOICED, AliasKind.TOPICAL)
+_VOICE_SLOT = {"east": 0, "gna": 1, None: 2}
+
 #: How many hits back a given name looks for the relative named before it.
 _KIN_LOOKBACK = 8
+#: Proclitics a kinship word may carry ("ونجليه"، "لابن").
+_KIN_CLITICS = frozenset("وفلب")
 
 
 class _Resolver:
@@ -162,8 +253,23 @@ class _Resolver:
     so the stage stays near-linear in the number of mentions.
     """
 
-    def __init__(self, article: NormalisedArticle, hits: list[_Hit], actors: list[Actor], words: EntityWords):
+    def __init__(
+        self,
+        article: NormalisedArticle,
+        hits: list[_Hit],
+        actors: list[Actor],
+        words: EntityWords,
+        voice: Voice | None,
+        people: list[PersonName] = (),  # type: ignore[assignment]
+        topic: int | None = None,
+    ):
         self.article = article
+        self.topic = topic
+        # where found names start and end, per sentence: a role next to one is that person's
+        self.name_starts = {(name.sentence, name.start) for name in people}
+        self.name_ends = {(name.sentence, name.end) for name in people}
+        self.voice = voice
+        self.text = "\n".join(sentence.norm for sentence in article.sentences)  # folded, for cue checks
         self.hits = hits
         self.actors = actors
         self.words = words
@@ -175,14 +281,25 @@ class _Resolver:
             if not hits[position].nested:
                 following = position
         self.positions: dict[int, list[tuple[int, int]]] = {}
+        self._families: set[str] | None = None
 
     def resolve(self) -> None:
         hits = self.hits
         # 1. unambiguous full names, countries and cities
-        for hit in hits:
+        for position, hit in enumerate(hits):
             kinds = {alias.kind for alias in hit.aliases}
             names = [alias for alias in hit.aliases if alias.kind == AliasKind.NAME]
-            if AliasKind.METONYM in kinds or (AliasKind.DEMONYM in kinds and not names):
+            if kinds == {AliasKind.VOICED}:
+                alias = hit.aliases[0]
+                holds = not alias.requires or any(phrase in self.text for phrase in alias.requires)
+                hit.actor = alias.voiced[_VOICE_SLOT[self.voice]] if alias.voiced and holds else None
+            elif kinds == {AliasKind.TOPICAL}:
+                alias = hit.aliases[0]
+                holds = self.topic is not None and all(phrase in self.text for phrase in alias.requires)
+                hit.actor = alias.voiced[self.topic] if alias.voiced and holds else None  # type: ignore[index]
+            elif kinds == {AliasKind.CONTEXTUAL}:
+                hit.actor = hit.aliases[0].actor if self._place_expected(position) else None
+            elif AliasKind.METONYM in kinds or (AliasKind.DEMONYM in kinds and not names):
                 hit.actor = self._place_or_country(hit)
             elif names and len({alias.actor for alias in names}) == 1:
                 hit.actor = names[0].actor
@@ -201,6 +318,8 @@ class _Resolver:
                 following = self.next_top[position]
                 if following < len(hits) and self._name_follows(hit, hits[following]):
                     continue  # "وزير الدفاع التركي يشار غولر": the name carries the mention
+                if self._beside_a_found_name(hit):
+                    continue  # "وزير الخارجية الأميركي مايك بومبيو": someone else holds the role here
                 hit.actor = bindings.get(
                     self._phrase(hit), next(alias.actor for alias in hit.aliases if alias.kind == AliasKind.ROLE)
                 )
@@ -244,8 +363,65 @@ class _Resolver:
             return countries[0]
         if not countries:
             return cities[0]
-        locative = hit.clitic in self.words.locative_clitics or self._preceding_word(hit) in self.words.locatives
-        return cities[0] if locative else countries[0]
+        return cities[0] if self._after_locative(hit) else countries[0]
+
+    def _after_locative(self, hit: _Hit) -> bool:
+        """After a locative, also past a nisba ("العاصمة الألمانية برلين")."""
+        if hit.clitic in self.words.locative_clitics:
+            return True
+        norm = self.article.sentences[hit.sentence].norm
+        before = hit.start - len(hit.clitic)
+        word = word_before(norm, before)
+        if word in self.words.locatives:
+            return True
+        if word.startswith("ال") and word.endswith(("ي", "يه")):
+            return word_before(norm, norm.rfind(word, 0, before)) in self.words.locatives
+        return False
+
+    def _beside_a_found_name(self, hit: _Hit) -> bool:
+        """A name the knowledge base lacks stands right after the role, or right before it."""
+        norm = self.article.sentences[hit.sentence].norm
+        after = hit.end
+        while after < len(norm) and norm[after] in " ,":
+            after += 1
+        if (hit.sentence, after) in self.name_starts:
+            return True
+        before = hit.start - len(hit.clitic)
+        while before > 0 and norm[before - 1] in " ,":
+            before -= 1
+        return (hit.sentence, before) in self.name_ends
+
+    def _place_expected(self, position: int) -> bool:
+        """A word that is also a place name is the place after a locative or in a list of places.
+
+        "في البيضاء"، "مدن بنغازي والبيضاء والمرج": the neighbour joined by و or a comma is
+        a place the knowledge base knows.
+        """
+        hit = self.hits[position]
+        if self._after_locative(hit):
+            return True
+        norm = self.article.sentences[hit.sentence].norm
+        previous = next((self.hits[p] for p in range(position - 1, max(-1, position - 4), -1) if not self.hits[p].nested), None)
+        if (
+            previous is not None
+            and previous.sentence == hit.sentence
+            and previous.actor is not None
+            and self.actors[previous.actor].type == "LOC"
+            and hit.clitic.startswith("و")
+            and not norm[previous.end : hit.start - len(hit.clitic)].strip(" ,")
+        ):
+            return True
+        following_position = self.next_top[position]
+        if following_position < len(self.hits):
+            following = self.hits[following_position]
+            if (
+                following.sentence == hit.sentence
+                and following.clitic.startswith("و")
+                and not norm[hit.end : following.start - len(following.clitic)].strip(" ,")
+                and any(a.kind == AliasKind.NAME and self.actors[a.actor].type == "LOC" for a in following.aliases)
+            ):
+                return True
+        return False
 
     def _name_follows(self, role: _Hit, following: _Hit) -> bool:
         if following.sentence != role.sentence:
@@ -283,31 +459,72 @@ class _Resolver:
             return after[1]
         return preferred if preferred is not None else candidates[0]
 
+    def _kin(self, word: str) -> bool:
+        """A kinship word, also with a proclitic ("ونجليه"، "لابن")."""
+        kinship = self.words.kinship
+        return word in kinship or (word[:1] in _KIN_CLITICS and word[1:] in kinship)
+
+    def _families_named(self) -> set[str]:
+        """Family names (folded) of the actors the article names in full."""
+        if self._families is None:
+            self._families = {
+                fold_phrase(short) for actor in self.positions for short in self.actors[actor].short
+            }
+        return self._families
+
     def _given_name(self, position: int, candidates: list[int]) -> int | None:
-        """A given name links only to an actor of the article or of a kinship phrase just before."""
+        """A given name links only to an actor of the article, or to a family the context names."""
+        found = self._given_candidate(position, candidates)
+        if found is not None and found not in self.positions:
+            # later bare uses of the name in the article mean this person too
+            hit = self.hits[position]
+            self.positions[found] = [(hit.sentence, hit.start)]
+            self._families = None
+        return found
+
+    def _given_candidate(self, position: int, candidates: list[int]) -> int | None:
         in_article = [actor for actor in candidates if actor in self.positions]
         if in_article:
             return in_article[0]
         hits, actors = self.hits, self.actors
         hit = hits[position]
-        family_of = {actor: set(actors[actor].short) for actor in candidates}
-        if self._preceding_word(hit) in self.words.kinship:
+        family_of = {actor: {fold_phrase(short) for short in actors[actor].short} for actor in candidates}
+        norm = self.article.sentences[hit.sentence].norm
+        if self._kin(self._preceding_word(hit)):
             # "استقبله المشير خليفة حفتر بحضور نجله صدام": the father named just before
             for earlier_position in range(position - 1, max(-1, position - 1 - _KIN_LOOKBACK), -1):
                 earlier = hits[earlier_position]
                 if earlier.sentence != hit.sentence:
                     break
                 if earlier.actor is not None and actors[earlier.actor].type == "PER":
-                    shared = [a for a in candidates if family_of[a] & set(actors[earlier.actor].short)]
+                    shared = [a for a in candidates if family_of[a] & {fold_phrase(x) for x in actors[earlier.actor].short}]
                     if shared:
                         return shared[0]
                     break
+        # "صدام نجل حفتر"، "إخوته صدام وخالد": a kinship word next to the given name, and
+        # the family named in the article
+        next_word = _WORD_RE.search(norm, hit.end)
+        if self._kin(self._preceding_word(hit)) or (next_word is not None and self._kin(next_word.group())):
+            shared = [actor for actor in candidates if family_of[actor] & self._families_named()]
+            if shared:
+                return shared[0]
+        # "نجليه خالد وصدام": joined by و to a given name of the same family just before
+        if hit.clitic.startswith("و") and position > 0:
+            earlier = hits[position - 1]
+            if (
+                earlier.sentence == hit.sentence
+                and earlier.actor is not None
+                and not norm[earlier.end : hit.start - len(hit.clitic)].strip(" ,")
+            ):
+                shared = [a for a in candidates if family_of[a] & family_of.get(earlier.actor, {fold_phrase(x) for x in actors[earlier.actor].short})]
+                if shared:
+                    return shared[0]
         # "نجلي حفتر صدام وخالد": a kinship phrase of the family shortly before, same sentence
         for earlier in reversed(hits[max(0, position - 4) : position]):
             if earlier.sentence != hit.sentence or hit.start - earlier.end > 30:
                 break
             family_short = {alias.actor for alias in earlier.aliases if alias.kind == AliasKind.SHORT}
-            if family_short and self._preceding_word(earlier) in self.words.kinship:
+            if family_short and self._kin(self._preceding_word(earlier)):
                 shared = [actor for actor in candidates if actor in family_short]
                 if shared:
                     return shared[0]
@@ -317,46 +534,55 @@ class _Resolver:
 # --------------------------------------------------------------------------- unlinked
 
 
-def _unlinked(article: NormalisedArticle, covered: Spans, words: EntityWords) -> list[Entity]:
-    """Names the knowledge base lacks: after a personal title, or in Latin script."""
+def _latin_name(surface: str, latin_stop: frozenset[str]) -> bool:
+    """Not a hashtag, handle or short link ("TurkishEmbassyLibya", "Kyd919UGgb"), nor a date
+    or page furniture ("April 10", "Linkedin")."""
+    words = surface.split()
+    if any(word.rstrip("0123456789").casefold() in latin_stop for word in words):
+        return False
+    return not any(_CAMEL_RE.search(word) or _DIGIT_THEN_LETTER_RE.search(word) for word in words)
+
+
+def _unlinked(
+    article: NormalisedArticle, covered: Spans, people: list[PersonName], latin_stop: frozenset[str] = frozenset()
+) -> list[Entity]:
+    """Names the knowledge base lacks: people's names, and names in Latin script."""
     found: dict[str, Entity] = {}
 
-    def add(surface: str, start: int, end: int, kind: str) -> None:
+    def add(surface: str, start: int, end: int, kind: str) -> Entity | None:
         if covered.overlaps(start, end):
-            return
+            return None
         entity = found.get(surface)
         mention = Mention(text=surface, start=start, end=end)
         if entity is None:
-            found[surface] = Entity(canonical=surface, type=kind, linked=False, mentions=[mention])  # type: ignore[arg-type]
+            entity = found[surface] = Entity(canonical=surface, type=kind, linked=False, mentions=[mention])  # type: ignore[arg-type]
         else:
             entity.mentions.append(mention)
+        return entity
 
-    for sentence in article.sentences:
-        norm = sentence.norm
-        for title in words.title_re.finditer(norm):
-            name_words: list[re.Match[str]] = []
-            cursor = title.end()
-            for follower in _WORD_RE.finditer(norm, cursor, min(len(norm), cursor + 60)):
-                token = follower.group()
-                if norm[cursor : follower.start()].strip() or token in words.stop or token in words.titles or token.isdigit():
-                    break
-                if not name_words and (token.startswith("ال") or len(token) < 3):
-                    break
-                name_words.append(follower)
-                cursor = follower.end()
-                if len(name_words) == 3:
-                    break
-            if not name_words:
-                continue
-            start, end = span_to_original(sentence.shifts, name_words[0].start(), name_words[-1].end())
-            start, end = sentence.start + start, sentence.start + end
-            add(article.text[start:end], start, end, "PER")
-        original = article.text[sentence.start : sentence.end]
-        if not _ANY_LATIN_CAPITAL.search(original):
+    def original(number: int, start: int, end: int) -> tuple[int, int]:
+        sentence = article.sentences[number]
+        start, end = span_to_original(sentence.shifts, start, end)
+        return sentence.start + start, sentence.start + end
+
+    for person in people:
+        start, end = original(person.sentence, person.start, person.end)
+        entity = add(article.text[start:end], start, end, "PER")
+        if entity is None:
             continue
-        for latin in _LATIN_NAME_RE.finditer(original):
+        for number, surname_start, surname_end in person.surnames:
+            start, end = original(number, surname_start, surname_end)
+            if not covered.overlaps(start, end):
+                entity.mentions.append(Mention(text=article.text[start:end], start=start, end=end))
+    for entity in found.values():
+        entity.mentions.sort(key=lambda m: m.start)
+    for sentence in article.sentences:
+        original_text = article.text[sentence.start : sentence.end]
+        if not _ANY_LATIN_CAPITAL.search(original_text):
+            continue
+        for latin in _LATIN_NAME_RE.finditer(original_text):
             surface = latin.group().rstrip(".-")
-            if len(surface) < 3:
+            if len(surface) < 3 or not _latin_name(surface, latin_stop):
                 continue
             start = sentence.start + latin.start()
             add(surface, start, start + len(surface), "MISC")

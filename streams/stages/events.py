@@ -1,32 +1,42 @@
 """Stage 3: code the events each sentence reports, with their participants.
 
-A trigger lexicon (``knowledge/triggers.yaml``) finds candidate events per sentence; the
-entities of that sentence are the participants (a mention inside another mention is not
-a participant of its own; equipment stands for its country; named events and accords are
-not agents; a nisba adjective such as "التركي" or a place is never an actor):
+A trigger lexicon (``knowledge/triggers.yaml``; verbs written once, their forms generated)
+finds candidate events per sentence; the entities of that sentence are the participants (a
+mention inside another mention is not a participant of its own; equipment stands for its
+country; named events and accords are not agents; a place, a dateline or a nisba adjective
+such as "التركي" never acts, outlets only speak):
 
-* "بين X و Y" makes X the actor and Y the target;
-* a finite verb's subject follows it (VSO: "التقى حفتر … غولر", "قال الرئيس …") unless a
-  preposition introduces what follows ("اجتمع مع …"); else it is the person or body
-  right before it (SVO, "أنقرة تواصل …" for a country standing right before the verb);
+* "بين X و Y" makes X the actor and Y the target (a statement keeps its speaker);
+* a finite verb's subject stands right before it ("أنقرة تتهم …") or follows it (VSO:
+  "التقى حفتر … غولر", "قال الرئيس …") unless a preposition introduces what follows
+  ("اجتمع مع …") or إن/أن starts what was said; a country is a subject only right next to
+  the verb; a visit verb's object is its destination ("زار أنقرة");
 * for other triggers (nouns) the actor is the person or body nearest before the trigger,
-  else the first participant after it, else a person or body further back in the
-  sentence; the others after the trigger are targets; for a visit, a country or place
-  after "إلى" is its destination (a target); for host triggers (استقبل) the guest is the
-  actor and the host the target;
-* the speaker of a statement is its actor: a statement needs one, and a speech verb
-  inside quoted words is part of what someone said, not a statement of its own;
-* a sentence with a trigger but no participants continues the previous event's
-  participants when that event is at most ``carry_over`` sentences back;
+  else the first participant after it that no preposition introduces, else a person or
+  body further back in the sentence, with a nisba inside the trigger as its actor
+  ("الدعم التركي"); the others after the trigger are targets; for a visit, a country or
+  place after "إلى" is its destination (a target); for host triggers (استقبل) the guest
+  is the actor and the host the target;
+* the speaker of a statement is its actor: a statement (and an agreement) needs one; a
+  speech verb inside quoted words or after another's إن/أن is part of what someone said;
+  a statement gives way to the event its sentence reports; attacking a person
+  ("هاجم أردوغان حفتر") is done with words;
+* a noun and its verb naming one event in a row are one mention; a noun after "هامش" is
+  the setting; a sentence with a trigger but no participants continues the previous
+  event's participants when that event is at most ``carry_over`` sentences back;
 * the location is the place after a locative (في، إلى، ب…) nearest the trigger; the time
   the time expression nearest the trigger; the modality a cue right after the trigger
-  ("زيارة مرتقبة"), else the nearest cue before it, else ``historical`` when the sentence
-  dates it to a year before the article's (its publication year, else the latest year
-  it mentions) or to a past month, else ``asserted``.
+  ("زيارة مرتقبة"), else the future prefix ("سيزور"), else the nearest cue before it,
+  else ``historical`` when the sentence dates it to a year before the article's (its
+  publication year, else the latest year it mentions) or to a past month, else
+  ``asserted``.
 
-Repeats of an event merge into the first: same type, a shared participant, the same
-modality or one of them asserted; statements by the same speaker are one; a maritime accord is one affair
-per article.
+Repeats of an event merge into the first: same type, a shared participant that is an
+actor of one of them, both real (asserted, reported, historical) or both not (planned,
+hypothetical). For a visit any shared participant will do, unless it goes to another
+country; a meeting with other named counterparts is another meeting; statements by the
+same speaker are one; the maritime accord, migration and reconstruction are one affair
+per article each.
 
 Every look-up is a bisection over the sentence's sorted participants and cues, bounded
 by the windows in the lexicon, so the stage stays near-linear in the article's length
@@ -52,6 +62,7 @@ from streams.text.tokens import word_before
 
 _YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 _QUOTE = '"'  # the matching form has one kind of quote
+_DATELINE_RE = re.compile(r"\s*(?:\([^)]{0,40}\)\s*)?[-–—]")
 
 
 @dataclass(slots=True)
@@ -102,7 +113,9 @@ def _roles_of(index: ActorIndex) -> _Roles:
     }
     demonyms = {fold_phrase(d) for a in index.actors if a.canonical in countries for d in a.demonyms}
     media = {a.canonical for a in index.actors if (a.code or "").endswith("MED")}
-    return _Roles(frozenset(countries), by_code, equipment, places, frozenset(not_agents), frozenset(demonyms), frozenset(media))
+    return _Roles(
+        frozenset(countries), by_code, equipment, places, frozenset(not_agents), frozenset(demonyms), frozenset(media)
+    )
 
 
 @dataclass(slots=True)
@@ -116,6 +129,7 @@ class _View:
     name_max_end: list[int] = field(default_factory=list)  # running max of the names' ends
     last_agent: list[int] = field(default_factory=list)  # index of the last PER/ORG at or before i
     between: list[int] = field(default_factory=list)
+    complementizers: list[int] = field(default_factory=list)
     quotes: list[tuple[int, int]] = field(default_factory=list)
     places: list[_Participant] = field(default_factory=list)  # after a locative
     countries: list[_Participant] = field(default_factory=list)
@@ -177,9 +191,13 @@ def _view(sentence: Sentence, participants: list[_Participant], lexicon: Trigger
     roles = lexicon.roles
     assert roles is not None
     view = _View(sentence, participants)
+    words_dateline = roles.dateline
     view.starts = [p.start for p in participants]
     running, last = -1, -1
     for i, p in enumerate(participants):
+        if p.start <= words_dateline and _DATELINE_RE.match(norm, p.end):
+            # "ليبيا – أعلنت …", "طرابلس - وقع …": a dateline says where it was reported from
+            p.place, p.agent = True, False
         if p.agent:
             last = i
         view.last_agent.append(last)
@@ -190,6 +208,8 @@ def _view(sentence: Sentence, participants: list[_Participant], lexicon: Trigger
         before = word_before(norm, p.start)
         attached = _attached_clitic(norm, p.start)
         p.destination = before in roles.destination
+        if before in roles.outlets or norm[p.start : p.end].split(" ", 1)[0] in roles.outlets:
+            p.media = True  # "قالت صحيفة …", "وكالة …": an outlet the report cites
         p.prepositional = before in roles.prepositions or attached in roles.attached_prepositions
         if p.place or p.country:
             if attached.endswith("ب") or before in lexicon.locatives:
@@ -197,6 +217,9 @@ def _view(sentence: Sentence, participants: list[_Participant], lexicon: Trigger
     for word in roles.between:
         view.between += [m.start() for m in re.finditer(rf"(?<!\w){re.escape(word)} ", norm)]
     view.between.sort()
+    view.complementizers = [
+        m.start() for m in re.finditer(r"(?<!\w)\w+(?!\w)", norm) if m.group() in roles.complementizers
+    ]
     marks = [i for i, char in enumerate(norm) if char == _QUOTE]
     view.quotes = [(marks[i], marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
     view.times = list(_time_spans(norm, lexicon))
@@ -247,6 +270,12 @@ def find_events(article: EntitiesArticle, knowledge: Knowledge | None = None) ->
                 event = _event(article, number, start, end, trigger, view, lexicon, year, roles, carried=previous)
             if event is None:
                 continue
+            named = [t for t in event.targets if t not in roles.countries]
+            if trigger.person_object and named and kinds.get(named[0]) == "PER":
+                # "هاجم أردوغان حفتر": attacking a person is done with words
+                codes = lexicon.codes[trigger.person_object]
+                event.type, event.cameo = trigger.person_object, codes.cameo
+                event.plover = Plover(event=codes.plover_event, mode=codes.plover_mode, context=list(codes.context))
             if event.type in _TWO_PARTY and not event.targets and previous is not None:
                 # "التقى خلالها وزير الدفاع التركي": the other party is the previous event's actor
                 event.targets = [a for a in previous.actors if a not in event.actors]
@@ -257,10 +286,12 @@ def find_events(article: EntitiesArticle, knowledge: Knowledge | None = None) ->
                 codes = lexicon.codes[also]
                 events.append((number, event.model_copy(update={"type": also, "cameo": codes.cameo,
                     "plover": Plover(event=codes.plover_event, mode=codes.plover_mode, context=list(codes.context))})))
-    return _merge([event for _, event in events], words.merge_lookback)
+    parties = frozenset(name for name, kind in kinds.items() if kind in ("PER", "ORG"))
+    return _merge([event for _, event in events], words.merge_lookback, parties, roles.countries)
 
 
 _TWO_PARTY = frozenset({EventType.MEETING, EventType.AGREEMENT, EventType.VISIT})
+_NEEDS_ACTOR = frozenset({EventType.STATEMENT, EventType.AGREEMENT})
 
 
 def _triggers(view: _View, lexicon: TriggerLexicon) -> list[tuple[int, int, Trigger]]:
@@ -268,24 +299,41 @@ def _triggers(view: _View, lexicon: TriggerLexicon) -> list[tuple[int, int, Trig
     words = lexicon.roles
     assert words is not None
     found: list[tuple[int, int, Trigger]] = []
-    last_end: dict[EventType, int] = {}
+    last_end: dict[EventType, tuple[int, bool]] = {}
+    last_speech: int | None = None
     for match in lexicon.matcher.find(view.sentence.norm):
         if view.overlaps_name(match.start, match.end):
             continue
         for trigger in match.values:
             if trigger.requires and not any(view.has(word) for word in trigger.requires):
                 continue
-            if trigger.type == EventType.STATEMENT and trigger.verb and view.quoted(match.start):
-                continue  # a speech verb inside quoted words: what someone said, not a statement
+            if trigger.type == EventType.STATEMENT and trigger.verb:
+                if view.quoted(match.start):
+                    continue  # a speech verb inside quoted words: what someone said, not a statement
+                said = last_speech
+                comps = view.complementizers
+                if said is not None and bisect_left(comps, said) < bisect_left(comps, match.start):
+                    continue  # "قال X إن Y أكد …": Y's words are part of X's statement
+                last_speech = match.end
             start = match.start - len(match.clitic)
+            if not trigger.verb and word_before(view.sentence.norm, start) in words.setting:
+                continue  # "على هامش المؤتمر": the setting of what the sentence tells
             previous = last_end.get(trigger.type)
-            if previous is not None and start - previous < words.repeat:
-                continue  # the same event named twice in a row ("زيارة … زار")
+            if previous is not None and start - previous[0] < words.repeat and not (previous[1] and trigger.verb):
+                continue  # the same event named twice in a row ("زيارة … زار"); two verbs are two clauses
             found.append((start, match.end, trigger))
-            last_end[trigger.type] = match.end
+            last_end[trigger.type] = (match.end, trigger.verb)
     types = {trigger.type for _, _, trigger in found}
     suppressed = {weaker for kind in types for weaker in lexicon.suppresses.get(kind, ())}
-    return [item for item in found if item[2].type not in suppressed]
+    # "رفض عقد أي اتفاقية": a deal named only in what someone says is the statement's topic
+    speech = any(t.type in _BY_ACTOR and t.verb for _, _, t in found)
+    verbs = {t.type for _, _, t in found if t.verb}
+    return [
+        item
+        for item in found
+        if item[2].type not in suppressed
+        and not (speech and item[2].type in lexicon.yields_to_speech and item[2].type not in verbs)
+    ]
 
 
 def _participants_by_sentence(article: EntitiesArticle, roles: _Roles) -> dict[int, list[_Participant]]:
@@ -326,7 +374,12 @@ def _participants_by_sentence(article: EntitiesArticle, roles: _Roles) -> dict[i
         result[number] = [
             p
             for i, p in enumerate(participants)
-            if not (p.country and i + 1 < len(participants) and participants[i + 1].agent and 0 <= participants[i + 1].start - p.end <= 2)
+            if not (
+                p.nisba
+                and i + 1 < len(participants)
+                and participants[i + 1].agent
+                and 0 <= participants[i + 1].start - p.end <= 2
+            )
         ]
     return result
 
@@ -350,12 +403,13 @@ def _event(
         actors, targets = _assign(view, start, end, trigger, lexicon, roles)
     if not actors and not targets:
         return None
-    if trigger.type == EventType.STATEMENT and not actors:
-        return None  # a statement without a speaker
+    if trigger.type in _NEEDS_ACTOR and not actors:
+        return None  # a statement without a speaker, an agreement without anyone agreeing
     time = _time(article, number, start, view)
     original_start, original_end = span_to_original(sentence.shifts, start, end)
     if view.evidence is None:  # one copy of the sentence, shared by its events
-        view.evidence = Mention(text=article.text[sentence.start : sentence.end], start=sentence.start, end=sentence.end)
+        text = article.text[sentence.start : sentence.end]
+        view.evidence = Mention(text=text, start=sentence.start, end=sentence.end)
     return Event(
         type=trigger.type,
         cameo=trigger.cameo,
@@ -364,7 +418,7 @@ def _event(
         targets=targets,
         location=_location(view, start),
         time=time,
-        modality=_modality(view, start, end, lexicon, time, year),
+        modality=_modality(view, start, end, lexicon, time, year, trigger),
         trigger=article.text[sentence.start + original_start : sentence.start + original_end],
         evidence=view.evidence,
     )
@@ -375,24 +429,36 @@ def _unique(names: list[str]) -> list[str]:
 
 
 def _can_act(p: _Participant, trigger: Trigger) -> bool:
-    """Places and nisba adjectives never act; outlets only speak."""
-    if p.place or p.nisba:
-        return False
-    return not p.media or trigger.type == EventType.STATEMENT
+    """Places, nisba adjectives and the outlets a report cites ("قالت صحيفة …") never act."""
+    return not (p.place or p.nisba or p.media)
 
 
-def _verb_subject(view: _View, start: int, end: int, trigger: Trigger, words: RoleWords) -> _Participant | None:
-    """VSO: the first participant after the verb, unless a preposition introduces it;
-    else SVO: a person or body right before the verb, or a country adjacent to it."""
+#: The subject of a verb is an outlet the report cites: no actor, and no one else stands in.
+_CITED = _Participant("", -1, -1, place=False, country=False, agent=False, media=True)
+
+
+def _verb_subject(
+    view: _View, start: int, end: int, trigger: Trigger, words: RoleWords, skip: list[_Participant] | None = None
+) -> _Participant | None:
+    """SVO when a participant stands right before the verb ("أنقرة تتهم"); else VSO: the
+    first participant after the verb that no preposition introduces; else a person or
+    body shortly before it."""
+    for p in view.before(start, 1):
+        if start - p.end <= words.adjacent and not p.prepositional and _can_act(p, trigger):
+            return p
     for p in view.after(end, 3):
         if p.start - end > words.subject_after:
             break
-        if p.prepositional or p.destination:
-            break
+        if any(word in words.complementizers for word in view.sentence.norm[end : p.start].split()):
+            break  # "قالت الصحيفة إن موسكو …": past إن/أن is what was said
+        if p.prepositional or p.destination or (skip and p in skip):
+            continue  # "اجتمع مع …", "زار أنقرة": an object, the subject may follow
         if p.country and p.start - end > words.adjacent:
             continue  # a country further on is an object or part of a title, not the subject
         if _can_act(p, trigger):
             return p
+        if p.media:
+            return _CITED  # "قالت صحيفة …": the outlet is the subject, and it reports
     for p in view.before(start, 3):
         if start - p.end > words.subject_before:
             break
@@ -417,30 +483,46 @@ def _assign(
         after = [p for p in view.after(between + 1, 6) if not p.place][:4]
         if len(after) >= 2:
             first = after[0].canonical
-            return [first], _unique([p.canonical for p in after[1:4] if p.canonical != first])
+            parties = _unique([p.canonical for p in after[:4]])
+            speaker = None
+            if trigger.type in _BY_ACTOR and trigger.verb:
+                speaker = _verb_subject(view, start, end, trigger, words)
+                speaker = None if speaker is _CITED else speaker
+            if speaker is not None and speaker.end <= between:
+                # "قالت الوكالة إن اللقاء بين X و Y …": the speaker speaks about both parties
+                return [speaker.canonical], [name for name in parties if name != speaker.canonical]
+            return [first], [name for name in parties[1:] if name != first]
     destinations: list[_Participant] = []
     if trigger.type == EventType.VISIT:
         destinations = [
             p
             for p in view.after(end, 6)
-            if p.destination and (p.country or p.place) and p.start - end <= words.destination_window
-        ]
+            if (p.country or p.place)
+            and p.start - end <= words.destination_window
+            and (p.destination or (trigger.verb and not trigger.host and not p.prepositional and not p.nisba))
+        ]  # "زار أنقرة", "سيزور تركيا": a visit verb's object is where it goes
     if trigger.host:
         return _host_roles(view, start, end, destinations, words)
     after = [p for p in view.after(end, 8) if not p.place and p not in destinations][:5]
     subject: _Participant | None = None
-    rest: list[_Participant] = []
+    rest: list[_Participant] = after  # without an actor, what follows are the targets
     if trigger.verb:
-        subject = _verb_subject(view, start, end, trigger, words)
+        subject = _verb_subject(view, start, end, trigger, words, destinations)
         rest = [p for p in after if p is not subject]
-    if subject is None and not trigger.verb:
+        if subject is _CITED:
+            return [], [] if trigger.type in _BY_ACTOR else _unique([p.canonical for p in rest[:4]])
+    inside = [p for p in view.after(start, 3) if p.start < end and p.country]
+    if inside and not trigger.verb:
+        subject, rest = inside[0], after  # "الدعم التركي": the nisba in the trigger names whose support
+    elif subject is None and not trigger.verb:
         before = [p for p in view.before(start, 6) if not p.place and start - p.end <= words.subject_before]
         before = [p for p in before if _can_act(p, trigger)]
         before_agent = next((p for p in before if p.agent), None)
         earlier_agent = view.agent_before(start)
         if earlier_agent is not None and not _can_act(earlier_agent, trigger):
             earlier_agent = None
-        actors_after = [p for p in after if _can_act(p, trigger)]
+        # "مذكرة … مع ليبيا": what a preposition introduces is the counterpart, not the actor
+        actors_after = [p for p in after if _can_act(p, trigger) and not p.prepositional]
         if before_agent is not None:
             subject, rest = before_agent, after
         elif earlier_agent is not None and not after:
@@ -482,6 +564,9 @@ def _host_roles(
     ]
     before_agent = view.agent_before(start)
     after_agents = [p for p in after if p.agent]
+    first = after[0] if after else None
+    if first is not None and first.country and not first.nisba and first.start - end <= words.adjacent:
+        after_agents = [first]  # "استقبال تركيا نجل حفتر": a country right after the verb is the host
     if after_agents:
         host = after_agents[0]
         guests = [p for p in after if p.start > host.start and p.canonical != host.canonical]
@@ -540,13 +625,18 @@ def _time(article: EntitiesArticle, number: int, trigger: int, view: _View) -> s
     return article.text[sentence.start + start : sentence.start + end].strip()
 
 
-def _modality(view: _View, start: int, end: int, lexicon: TriggerLexicon, time: str | None, year: int | None) -> Modality:
+def _modality(
+    view: _View, start: int, end: int, lexicon: TriggerLexicon, time: str | None, year: int | None, trigger: Trigger
+) -> Modality:
     words = lexicon.roles
     assert words is not None
     cues = view.cues
     index = bisect_left(cues, end, key=lambda cue: cue[0])
     if index < len(cues) and cues[index][0] - end <= words.after_cue:
         return cues[index][2]
+    clitic = view.sentence.norm[start : end - len(trigger.phrase)]
+    if trigger.verb and trigger.phrase[:1] in words.imperfect and words.future & set(clitic):
+        return Modality.PLANNED  # "سيزور", "وستعقد": the future prefix
     # cues do not overlap, so their ends grow with their starts
     index = bisect_right(cues, start, key=lambda cue: cue[1]) - 1
     if index >= 0:
@@ -560,23 +650,47 @@ def _modality(view: _View, start: int, end: int, lexicon: TriggerLexicon, time: 
     return Modality.ASSERTED
 
 
-#: Types an article almost always discusses as one affair (the maritime accord): their
-#: mentions merge whatever their participants and modality.
-_ONE_AFFAIR = frozenset({EventType.MARITIME_BOUNDARY})
+#: Types an article almost always discusses as one affair (the maritime accord, migration,
+#: reconstruction): their mentions merge whatever their participants and modality.
+_ONE_AFFAIR = frozenset({EventType.MARITIME_BOUNDARY, EventType.MIGRATION, EventType.ECONOMIC_RECONSTRUCTION})
 #: Types whose repeats are told apart by their actor alone (one statement per speaker).
 _BY_ACTOR = frozenset({EventType.STATEMENT})
+#: Types an article mostly tells as few affairs: any shared participant makes a repeat.
+_ANY_SHARED = frozenset({EventType.VISIT})
+#: Types where the same actor with other (named person or body) counterparts is another event.
+_DISTINCT_COUNTERPARTS = frozenset({EventType.MEETING})
+#: Types where another destination country is another event.
+_DISTINCT_DESTINATIONS = frozenset({EventType.VISIT})
+#: A plan or a possibility is not the same affair as what happened (or is said to have).
+_IRREALIS = frozenset({Modality.PLANNED, Modality.HYPOTHETICAL})
 
 
-def _same_affair(kept: Event, event: Event) -> bool:
+def _same_affair(kept: Event, event: Event, parties: frozenset[str], countries: frozenset[str]) -> bool:
     if kept.type in _BY_ACTOR:
         return bool(set(kept.actors) & set(event.actors))
-    compatible = kept.modality == event.modality or Modality.ASSERTED in (kept.modality, event.modality)
-    if not compatible:
+    if kept.type in _DISTINCT_DESTINATIONS:
+        # a visit to another country is another visit
+        ours, theirs = set(event.targets) & countries, set(kept.targets) & countries
+        if ours and theirs and not ours & theirs:
+            return False
+    if kept.type in _DISTINCT_COUNTERPARTS:
+        # "التقى X Y … والتقى X Z": a meeting with someone else is another meeting
+        ours = (set(event.actors) | set(event.targets)) & parties
+        theirs = (set(kept.actors) | set(kept.targets)) & parties
+        if ours - theirs and theirs - ours:
+            return False
+    if (kept.modality in _IRREALIS) != (event.modality in _IRREALIS):
         return False
-    return bool((set(event.actors) | set(event.targets)) & (set(kept.actors) | set(kept.targets)))
+    shared = (set(event.actors) | set(event.targets)) & (set(kept.actors) | set(kept.targets))
+    if kept.type in _ANY_SHARED:
+        return bool(shared)
+    # two mentions that share only a target ("… بشأن ليبيا") are not the same affair
+    return bool(shared & (set(event.actors) | set(kept.actors)))
 
 
-def _merge(events: list[Event], lookback: int) -> list[Event]:
+def _merge(
+    events: list[Event], lookback: int, parties: frozenset[str] = frozenset(), countries: frozenset[str] = frozenset()
+) -> list[Event]:
     """Fold repeats of an event into the first (see the module docstring).
 
     A meeting needs two parties: one left without a target is dropped. Kept events are
@@ -602,7 +716,7 @@ def _merge(events: list[Event], lookback: int) -> list[Event]:
         candidates = sorted({i for name in people for i in by_key.get((event.type, name), [])[-lookback:]})
         for i in candidates:
             kept = merged[i]
-            if _same_affair(kept, event):
+            if _same_affair(kept, event, parties, countries):
                 kept.location = kept.location or event.location
                 kept.time = kept.time or event.time
                 break

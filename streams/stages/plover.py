@@ -37,6 +37,7 @@ class Coding:
     mode: tuple[str, ...]
     context: tuple[str, ...]
     quad: QuadCode
+    scale: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +45,7 @@ class Crosswalk:
     """``plover.yaml``, validated: the CAMEO → PLOVER table and the refinements before it."""
 
     quads: dict[str, QuadCode]
+    scores: dict[str, dict[str, float]]
     modes: dict[str, frozenset[str]]
     contexts: frozenset[str]
     cameo: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]]
@@ -59,6 +61,12 @@ class Crosswalk:
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Crosswalk:
         quads = {name: QuadCode(value) for name, value in data["categories"].items()}
+        scores = {
+            name: {"": float(value)} if isinstance(value, (int, float)) else {k: float(v) for k, v in value.items()}
+            for name, value in data["scores"].items()
+        }
+        if set(scores) != set(quads) or any("" not in table for table in scores.values()):
+            raise ValueError("plover.yaml: every category needs a score")
         modes = {name: frozenset(values) for name, values in data["modes"].items()}
         contexts = frozenset(data["contexts"])
         cameo: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
@@ -87,6 +95,7 @@ class Crosswalk:
         time = data["time"]
         return cls(
             quads=quads,
+            scores=scores,
             modes=modes,
             contexts=contexts,
             cameo=cameo,
@@ -115,7 +124,9 @@ class Crosswalk:
         extra = self.types.get(event.type, {}).get("contexts", ())
         stage = tuple(name for name in event.plover.context if name in self.contexts)  # e.g. not "political"
         contexts = tuple(dict.fromkeys((*context, *extra, *stage)))
-        return Coding(cameo, category, mode, contexts, self.quads[category])
+        table = self.scores[category]
+        scale = table.get(mode[0], table[""]) if mode else table[""]
+        return Coding(cameo, category, mode, contexts, self.quads[category], scale)
 
     def _cameo(self, event: Event) -> str | None:
         spec = self.types.get(event.type)
@@ -178,8 +189,16 @@ def resolve_date(
 
 
 def _parse_time(text: str, base: datetime | None, future: bool, table: Crosswalk) -> tuple[date, str] | None:
+    day = base.date().isoformat() if base else None
+    return _parse_time_cached(text, day, future, table)
+
+
+@lru_cache(maxsize=8192)
+def _parse_time_cached(text: str, base_day: str | None, future: bool, table: Crosswalk) -> tuple[date, str] | None:
+    """dateparser is slow (~10 ms a call): articles of one day share their expressions."""
     from dateparser.date import DateDataParser
 
+    base = datetime.fromisoformat(base_day) if base_day else None
     text = _RANGE.sub(r"\1 ", text)  # "29 و30 مايو": the first day
     for pattern, new in table.time_aliases:
         text = pattern.sub(new, text)
@@ -299,6 +318,7 @@ def plover_events(
                 mode=list(coding.mode),
                 context=list(coding.context),
                 quad_code=coding.quad,
+                event_scale=coding.scale,
                 event_loc=_location(event.location, entities),
                 event_text=[event.evidence.text],
                 event_start=event.evidence.start,

@@ -24,20 +24,18 @@ are separate so that the calibration can re-score cues under new parameters chea
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from models import EnrichedArticle, EventsArticle, Stance, StanceCue
 from streams.backends import Backends
 from streams.knowledge import Knowledge, load_knowledge
-from streams.knowledge.lexicons import StanceCalibration, StanceLexicon
+from streams.knowledge.lexicons import Cue, StanceCalibration, StanceLexicon
 from streams.stages.mentions import placed_mentions
 from streams.text.matchform import span_to_original
 
-_SPEECH_COMPLEMENT = re.compile(r"\b(?:ان|بان|انه|بانه|انها|بانها)\b|:")
 #: The naming families report as cue kind "naming".
 #: What a matched phrase says about the side it names: markers, and the naming families.
 _MARKS = {"camp": "camp", "rival": "rival", "naming": "camp", "hostile_naming": "camp", "rival_naming": "rival"}
@@ -115,8 +113,8 @@ def label_for(score: float, neutral_band: float) -> str:
 
 def combine(cues: list[CountedCue], calibration: StanceCalibration, lexicon: StanceLexicon) -> tuple[float, list[float]]:
     """The score and each cue's contribution under the given fitted parameters."""
-    reported = {math.copysign(1.0, cue.weight) for cue in cues if cue.speech != "own" and cue.family != "naming"}
-    one_sided = len(reported) == 1
+    reported = [math.copysign(1.0, cue.weight) for cue in cues if cue.speech != "own" and cue.family != "naming"]
+    one_sided = len(set(reported)) == 1
     contributions: list[float] = []
     for cue in cues:
         value = cue.weight * calibration.factor(cue.family)
@@ -126,6 +124,14 @@ def combine(cues: list[CountedCue], calibration: StanceCalibration, lexicon: Sta
         if cue.headline:
             value *= calibration.headline_factor
         contributions.append(value)
+    # Titles saturate: the camp's own names add up to at most `naming_cap`, whatever the
+    # family factor, since plain wire copy stacks them without taking the camp's side.
+    naming = [i for i, cue in enumerate(cues) if cue.family == "naming" and contributions[i] > 0]
+    cap = lexicon.naming_cap
+    total = sum(contributions[i] for i in naming)
+    if total > cap:
+        for i in naming:
+            contributions[i] *= cap / total
     return math.tanh(calibration.squash * sum(contributions)), contributions
 
 
@@ -151,7 +157,9 @@ def find_cues(article: EventsArticle, lexicon: StanceLexicon | None = None) -> l
         for match in matches:
             for cue in match.values:
                 span = next(((s, e) for s, e in scare if s <= match.start < e), None)
-                if span is not None and (cue.kind == "camp" or (cue.kind == "naming" and cue.weight > 0)):
+                if span is not None and (
+                    cue.kind == "camp" or (cue.kind == "naming" and cue.weight >= lexicon.scare_quote_min_weight)
+                ):
                     if span in scared:
                         break
                     scared.add(span)
@@ -160,7 +168,7 @@ def find_cues(article: EventsArticle, lexicon: StanceLexicon | None = None) -> l
                     continue
                 else:
                     family = cue.kind
-                    weight = _weight(cue.kind, cue.weight, match.start, match.end, sentence_sides, lexicon)
+                    weight = _weight(cue, match.start, match.end, sentence_sides, lexicon)
                     speech = "own"
                     if any(s <= match.start < e for s, e in direct):
                         speech = "quoted"
@@ -180,12 +188,8 @@ def find_cues(article: EventsArticle, lexicon: StanceLexicon | None = None) -> l
     return cues
 
 
-def without_headline(cues: list[CountedCue]) -> list[CountedCue]:
-    """The cues as if no sentence were a headline (for tests and diagnostics)."""
-    return [replace(cue, headline=False) for cue in cues]
-
-
-def _weight(kind: str, weight: float, start: int, end: int, sides: list[_Side], lexicon: StanceLexicon) -> float:
+def _weight(cue: Cue, start: int, end: int, sides: list[_Side], lexicon: StanceLexicon) -> float:
+    kind, weight = cue.kind, cue.weight
     if kind in ("naming", "hostile_naming", "rival_naming"):
         return weight
     if kind == "distancing":
@@ -194,12 +198,18 @@ def _weight(kind: str, weight: float, start: int, end: int, sides: list[_Side], 
             return 0.0
         nearest = min(near, key=lambda s: abs(s.position - start))
         return weight if nearest.side == "camp" else -weight * lexicon.rival_factor
+    # A backer (Turkey) is the referent when named right at the cue; further away, only
+    # when the sentence names no other side.
     strong = [s for s in sides if not s.weak]
-    sides = strong or sides
+    if strong:
+        window = lexicon.backer_window
+        sides = strong + [s for s in sides if s.weak and start - window <= s.position <= end + window]
     within = [s for s in sides if start <= s.position < end]  # "هجوم حفتر": the cue names it
     following = [s for s in sides if end <= s.position <= end + lexicon.genitive_window]  # "ميليشيات إردوغان"
     before = [s for s in sides if s.position < start]
-    if within:
+    if cue.subject and sides:  # "تمسكه بالسلطة": the pronoun is the sentence's subject
+        about = min(sides, key=lambda s: s.position)
+    elif within:
         about = within[0]
     elif following:
         about = min(following, key=lambda s: s.position)
@@ -277,19 +287,26 @@ def _is_scare_quote(norm: str, span: tuple[int, int], matches: list, lexicon: St
         return False
     return any(
         start <= match.start < end
-        and any((cue.kind == "naming" and cue.weight > 0) or cue.kind == "camp" for cue in match.values)
+        and any(
+            (cue.kind == "naming" and cue.weight >= lexicon.scare_quote_min_weight) or cue.kind == "camp"
+            for cue in match.values
+        )
         for match in matches
     )
 
 
 def _indirect_span(norm: str, lexicon: StanceLexicon) -> list[tuple[int, int]]:
-    """The clause of indirect speech, if the sentence reports a source."""
+    """The clauses of indirect speech: after a speech verb and its complement, or after an accusation verb."""
+    spans = []
     opener = lexicon.quote_opener_re.search(norm)
     if opener:
-        complement = _SPEECH_COMPLEMENT.search(norm, opener.end(), opener.end() + 80)
+        complement = lexicon.complement_re.search(norm, opener.end(), opener.end() + lexicon.speech_window)
         if complement:
-            return [(complement.end(), len(norm))]
-    return []
+            spans.append((complement.end(), len(norm)))
+    accusation = lexicon.accusation_re.search(norm)  # "اتهمت X بـ …": the charge is the accuser's
+    if accusation:
+        spans.append((accusation.end(), len(norm)))
+    return spans
 
 
 if TYPE_CHECKING:

@@ -8,12 +8,18 @@ The matching rule (an event joins a story when all hold):
   exceeds the window, so stories cannot drift day by day);
 - the same resolved place when both the story and the event have one.
 
+An event dated only by its processing time (``date_source == "processed"``: no time
+expression and no publication date) says nothing about when it happened: it gets a story
+of its own and no later event joins it.
+
 Among several matching stories the one with most shared participants wins, then the
 nearest date, then the oldest id. An event that matches none starts a story; an event id
 already counted (a replay, a redelivery) changes nothing.
 
 This module is transport-free: an agent keeps :class:`StoryState` in tables and calls
 :func:`apply` once per PLOVER event, publishing the returned story (keyed by its id).
+``apply`` only ever assigns whole values (never mutates one in place), so a changelogged
+table records every change.
 """
 
 from __future__ import annotations
@@ -27,8 +33,7 @@ from urllib.parse import urlsplit
 from models.plover import PloverEntity, PloverEvent
 from models.story import DateRange, Story, StoryEvidence, StoryParticipant
 
-#: The topic stories are published on: keyed by story id, compacted.
-STORIES = "marsad.events.stories"
+from streams.io.topics import STORIES  # noqa: F401 - the topic stories are published on (compacted)
 #: Default matching window in days (an event date within this many days of every member's).
 DEFAULT_WINDOW_DAYS = 3
 
@@ -116,15 +121,23 @@ def apply(
     if event.id in state.members:
         return state, None
     category = event.event[0].value
-    open_ids = _prune(state, category, date.fromisoformat(event.date), rules)
+    dated = event.date_source != "processed"
+    open_ids = _prune(state, category, date.fromisoformat(event.date), rules) if dated else []
     candidates = [state.story(sid) for sid in open_ids]
     chosen = _best([story for story in candidates if matches(story, event, rules)], event)
     story = _join(chosen, event) if chosen else _start(event)
     state.stories[story.id] = story.to_dict()
     state.members[event.id] = story.id
-    if chosen is None:
+    if chosen is None and dated:
         state.by_type[category] = [*open_ids, story.id]
     return state, story
+
+
+def story_of(state: StoryState, event_id: str) -> Story | None:
+    """The story an event was counted in: an agent republishes it on a redelivery, so a crash
+    between the table write and the send cannot lose the story's latest state."""
+    story_id_ = state.members.get(event_id)
+    return state.story(story_id_) if story_id_ is not None else None
 
 
 def _prune(state: StoryState, category: str, day: date, rules: StoryRules) -> list[str]:

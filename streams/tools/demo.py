@@ -45,7 +45,9 @@ async def collect(settings, expected: set[str], timeout: float) -> tuple[dict[st
     return enriched, dead
 
 
-def run_demo(paths: list[Path], *, out: Path | None, timeout: float, echo: Callable[..., None]) -> int:
+def run_demo(
+    paths: list[Path], *, out: Path | None, timeout: float, echo: Callable[..., None], dashboard_port: int | None = None
+) -> int:
     messages, report = prepare(iter_sources(paths))
     if not messages:
         echo("no articles found", err=True)
@@ -76,6 +78,10 @@ def run_demo(paths: list[Path], *, out: Path | None, timeout: float, echo: Calla
         f"{len(enriched)} enriched, {len(dead)} dead-lettered, {len(missing)} missing, in {elapsed:.1f} s",
         err=True,
     )
+    if dashboard_port is not None:  # the store worker comes later: fill the store from the records here
+        from streams.dashboard.commands import serve_demo
+
+        serve_demo([enriched[key] for key in report.ids if key in enriched], port=dashboard_port, echo=echo)
     return 1 if missing else 0
 
 

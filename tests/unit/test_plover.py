@@ -115,6 +115,7 @@ def test_a_rejected_maritime_deal_is_reject_and_a_phone_call_is_consult_phone() 
     call = _event(EventType.MEETING, "أجرى اتصالا هاتفيا مع الوزير.", ["Saddam Haftar"], ["Yasar Guler"],
                   plover=Plover(event="CONSULT", mode="phone"))
     assert crosswalk().code(call).mode == ("phone",) and crosswalk().code(call).cameo == "041"
+    assert crosswalk().code(call).scale == 1.5 and coding.scale == -2  # the manual's PLOVER scores
 
 
 def test_records_hold_every_participant_as_an_entity_object() -> None:
@@ -207,3 +208,15 @@ def test_records_validate_against_the_published_schema_and_round_trip() -> None:
         assert PloverEvent.from_json(record.to_json()) == record
     broken = records[0].to_dict() | {"event": ["OTHER"]}
     assert list(validator.iter_errors(broken))
+
+
+def test_libyan_camp_actors_carry_their_camps_group_code() -> None:
+    """The Haftar and Tripoli camps never share an actor code: HFT / GNU after country and sector."""
+    suffix = {"haftar": "HFT", "gnu": "GNU"}
+    wrong = [
+        (actor.canonical, actor.code)
+        for actor in load_knowledge().actors.actors
+        if actor.camp in suffix and actor.code and actor.code.startswith("LBY")
+        and not (len(actor.code) == 9 and actor.code.endswith(suffix[actor.camp]))
+    ]
+    assert wrong == []

@@ -18,6 +18,7 @@ from streams.tools.stance_calibration import (
     figures,
     fit,
     neutral_start,
+    pooled,
     objective,
     predict,
     run,
@@ -105,11 +106,28 @@ def test_command_fits_and_reports_on_articles_of_our_own(tmp_path: Path) -> None
     }
     for name, (text, label, score) in texts.items():
         _write_article(tmp_path, name, text, label, score)
-    report = run([tmp_path], tmp_path, folds=2, seed=0, write=False)
+    report = run([tmp_path], tmp_path, folds=2, seed=0, write=False, repeats=1)
     assert "in-sample (fit on all 6)" in report
     assert "cross-validated (stratified 2-fold, seed 0)" in report
+    repeated = run([tmp_path], tmp_path, folds=2, seed=0, write=False, repeats=3)
+    assert "seeds 0-2 pooled" in repeated
+    listed = run([tmp_path], tmp_path, folds=2, repeats=1, verbose=True)
+    assert all(f"{name}.txt" in listed for name in texts)
+    fit_only = run([tmp_path], tmp_path, folds=0)
+    assert "in-sample" in fit_only and "cross-validated" not in fit_only
     assert "confusion, cross-validated" in report
     empty = tmp_path / "no-annotations"
     empty.mkdir()
     with pytest.raises(ValueError):
         run([tmp_path], empty, folds=2)
+
+
+def test_pooled_figures_weigh_every_repeat(knowledge: Knowledge) -> None:
+    lexicon = knowledge.stance
+    examples = _examples()
+    start = neutral_start(lexicon.squash)
+    runs = [cross_validate(examples, lexicon, start, folds=4, seed=s)[0] for s in (0, 1)]
+    both = pooled(runs)
+    assert both.count == 2 * len(examples)
+    assert both.accuracy == pytest.approx(sum(r.accuracy for r in runs) / 2)
+    assert sum(sum(row.values()) for row in both.confusion.values()) == both.count

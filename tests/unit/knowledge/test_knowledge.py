@@ -19,7 +19,7 @@ ALLOWED_CAMPS = {"haftar", "gnu", "turkey", "russia", None}
 
 
 def _arabic_aliases(actor: Actor) -> list[str]:
-    forms = actor.names + actor.short + actor.given + actor.roles + actor.demonyms + actor.metonyms
+    forms = actor.names + actor.short + actor.given + actor.roles + actor.demonyms + actor.metonyms + actor.contextual
     return [form for form in forms if ARABIC.search(form)]
 
 

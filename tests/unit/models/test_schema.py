@@ -114,3 +114,10 @@ def test_a_base_url_gives_http_ids(tmp_path: Path) -> None:
     written = write_schemas(tmp_path, base_url="https://schemas.example.net/marsad/")
     ids = {orjson.loads(path.read_bytes())["$id"] for path in written}
     assert f"https://schemas.example.net/marsad/{SCHEMA_VERSION}/marsad.events.stories.schema.json" in ids
+
+
+def test_every_schema_is_a_valid_draft_2020_12_schema() -> None:
+    from jsonschema import Draft202012Validator
+
+    for topic in TOPIC_RECORDS:
+        Draft202012Validator.check_schema(topic_schema(topic))  # raises SchemaError when not

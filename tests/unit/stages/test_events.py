@@ -181,3 +181,194 @@ def test_every_event_is_fully_coded(analyse, seed_paths) -> None:
             assert event.plover.event
             assert event.cameo or event.type == EventType.MIGRATION
         _check_evidence(article)
+
+
+# --------------------------------------------------------------------- verbs and roles
+
+
+def test_verb_forms_are_generated_from_stems() -> None:
+    from streams.knowledge.lexicons import past_forms, present_forms
+
+    assert {"التقى", "التقت", "التقيا", "التقوا"} <= set(past_forms("التقى"))
+    assert "التقاه" in past_forms("التقى", objects=True)
+    assert {"دعا", "دعت", "دعوا"} <= set(past_forms("دعا"))
+    assert {"قال", "قالت", "قالا", "قالوا"} <= set(past_forms("قال"))
+    assert {"يلتقي", "تلتقي", "يلتقيان", "يلتقون"} <= set(present_forms("يلتقي"))
+    assert {"يدعو", "تدعو", "يدعون"} <= set(present_forms("يدعو"))
+    assert {"يؤكد", "تؤكد", "يؤكدون"} <= set(present_forms("يؤكد"))
+
+
+def test_every_generated_form_of_a_verb_triggers(knowledge) -> None:
+    from streams.text.matchform import fold_phrase
+
+    matcher = knowledge.triggers.matcher
+    for form in ("التقت", "يلتقيان", "وسيلتقي", "التقاه", "اجتمعوا", "قالت", "ويؤكد", "نددت"):
+        hits = matcher.find(fold_phrase(form))
+        assert hits and any(t.verb for t in hits[0].values), form
+
+
+def test_speaker_of_a_statement_is_its_actor(analyse) -> None:
+    article = analyse("ندد خليفة حفتر بما وصفه بالتدخل التركي في ليبيا.", published_at=PUBLISHED)
+    statement = _one(article, EventType.STATEMENT)
+    assert statement.actors == ["Khalifa Haftar"]
+    assert statement.cameo == "010"
+
+
+def test_one_statement_per_speaker(analyse) -> None:
+    article = analyse(
+        "قال رجب طيب أردوغان إن بلاده تدعم الحل السياسي في ليبيا. "
+        "وأضاف أردوغان أن الحوار هو الطريق الوحيد، وأكد أردوغان أهمية وقف إطلاق النار.",
+        published_at=PUBLISHED,
+    )
+    statement = _one(article, EventType.STATEMENT)
+    assert statement.actors == ["Recep Tayyip Erdogan"]
+
+
+def test_speech_verb_inside_a_quotation_is_not_a_statement(analyse) -> None:
+    article = analyse('ورد خليفة حفتر بعبارة "قال لنا الجميع إن الحرب انتهت" دون تعليق آخر.', published_at=PUBLISHED)
+    assert _events(article, EventType.STATEMENT) == []
+
+
+def test_vso_subject_is_not_the_object_of_a_preposition(analyse) -> None:
+    article = analyse("اجتمع مع خليفة حفتر يشار غولر في بنغازي.", published_at=PUBLISHED)
+    meeting = _one(article, EventType.MEETING)
+    assert meeting.actors == ["Yasar Guler"]
+    assert meeting.targets == ["Khalifa Haftar"]
+
+
+def test_a_nisba_adjective_never_acts(analyse) -> None:
+    article = analyse("أسقطت الدفاعات الجوية طائرة تركية مسيرة قرب مصراتة.", published_at=PUBLISHED)
+    for event in article.events:
+        assert "Turkey" not in event.actors, event
+
+
+def test_a_country_right_before_the_verb_is_its_subject(analyse) -> None:
+    article = analyse("أنقرة تتهم خليفة حفتر بعرقلة الحل السياسي.", published_at=PUBLISHED)
+    statement = _one(article, EventType.STATEMENT)
+    assert statement.actors == ["Turkey"]
+    assert "Khalifa Haftar" in statement.targets
+
+
+def test_a_strike_verb_codes_an_armed_clash(analyse) -> None:
+    article = analyse("قصفت طائرات خليفة حفتر مواقع حكومة الوفاق جنوب طرابلس.", published_at=PUBLISHED)
+    clash = _one(article, EventType.ARMED_CLASH)
+    assert clash.plover.event == "ASSAULT"
+    assert set(clash.actors + clash.targets) & {"Khalifa Haftar", "Government of National Accord"}
+
+
+def test_signed_needs_what_was_signed(analyse) -> None:
+    article = analyse("ووقعت اشتباكات بين خليفة حفتر وحكومة الوفاق قرب طرابلس.", published_at=PUBLISHED)
+    assert _events(article, EventType.AGREEMENT) == []
+
+
+def test_without_a_publication_year_the_article_s_latest_year_is_the_reference(analyse) -> None:
+    article = analyse("زار خليفة حفتر موسكو في عام 2017. والتقى صدام حفتر يشار غولر في أنقرة في مايو 2019.")
+    visit = _one(article, EventType.VISIT)
+    meeting = _one(article, EventType.MEETING)
+    assert visit.modality == Modality.HISTORICAL
+    assert meeting.modality == Modality.ASSERTED  # 2019 is the article's own year, not invented 2025
+
+
+# --------------------------------------------------------------------- growth
+
+
+def _events_seconds(analyse_entities, text: str) -> float:
+    import time
+
+    from streams.stages.events import code_events
+
+    article = analyse_entities(text)
+    best = float("inf")
+    for _ in range(3):  # CPU time, best of three: other processes on the machine do not count
+        started = time.process_time()
+        code_events(article)
+        best = min(best, time.process_time() - started)
+    return best
+
+
+@pytest.fixture(scope="module")
+def analyse_entities():
+    from models import RawArticle
+    from streams.backends import Backends
+    from streams.stages.entities import extract_entities
+    from streams.stages.normalise import normalise
+
+    return lambda text: extract_entities(normalise(RawArticle(text=text), max_chars=10**7), Backends())
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        # one huge sentence repeating triggers and mentions (commas, no full stop)
+        'التقى صدام حفتر يشار غولر في أنقرة، وقال "إن الحوار مستمر" بين تركيا وليبيا، ',
+        # many sentences, each with several triggers
+        "وأكد خليفة حفتر في بيان أنه بحث مع يشار غولر زيارة إلى أنقرة الأسبوع الماضي. ",
+    ],
+)
+def test_events_stage_grows_near_linearly(analyse_entities, unit: str) -> None:
+    """n and 4n repeats: a linear stage takes about 4 times as long, a quadratic one 16."""
+    small = _events_seconds(analyse_entities, "عنوان\n" + unit * 300)
+    large = _events_seconds(analyse_entities, "عنوان\n" + unit * 1200)
+    assert large < 10 * max(small, 0.01), (small, large)
+
+
+def test_a_visit_verb_s_object_is_its_destination(analyse) -> None:
+    article = analyse("سيزور خليفة حفتر تركيا الشهر المقبل في أول زيارة من نوعها.", published_at=PUBLISHED)
+    visit = _one(article, EventType.VISIT)
+    assert visit.actors == ["Khalifa Haftar"]
+    assert "Turkey" in visit.targets
+
+
+def test_a_country_right_after_a_reception_is_the_host(analyse) -> None:
+    article = analyse("أثار استقبال تركيا صدام حفتر تساؤلات كثيرة في طرابلس.", published_at=PUBLISHED)
+    visit = _one(article, EventType.VISIT)
+    assert visit.actors == ["Saddam Haftar"]
+    assert visit.targets == ["Turkey"]
+
+
+def test_reported_speech_inside_a_statement_is_part_of_it(analyse) -> None:
+    article = analyse("قال خليفة حفتر إن رجب طيب أردوغان أكد له دعم الحل السياسي.", published_at=PUBLISHED)
+    statement = _one(article, EventType.STATEMENT)
+    assert statement.actors == ["Khalifa Haftar"]
+
+
+def test_decades_are_not_contracts(analyse) -> None:
+    article = analyse("يعرف خليفة حفتر تركيا منذ عقود طويلة.", published_at=PUBLISHED)
+    assert _events(article, EventType.ECONOMIC_RECONSTRUCTION) == []
+
+
+def test_a_dateline_is_not_a_participant(analyse) -> None:
+    article = analyse("ليبيا - أعلن خليفة حفتر إسقاط طائرة مسيرة قرب مصراتة.", published_at=PUBLISHED)
+    for event in article.events:
+        assert "Libya" not in event.actors + event.targets, event
+    assert _one(article, EventType.STATEMENT).actors == ["Khalifa Haftar"]
+
+
+def test_attacking_a_person_is_done_with_words(analyse) -> None:
+    article = analyse("هاجم رجب طيب أردوغان خليفة حفتر بشدة في خطاب أمام أنصاره.", published_at=PUBLISHED)
+    assert _events(article, EventType.ARMED_CLASH) == []
+    statement = _one(article, EventType.STATEMENT)
+    assert statement.actors == ["Recep Tayyip Erdogan"]
+    assert statement.cameo == "010"
+
+
+def test_attacking_forces_is_a_clash(analyse) -> None:
+    article = analyse("هاجمت قوات حكومة الوفاق مواقع الجيش الوطني الليبي قرب سرت.", published_at=PUBLISHED)
+    assert _one(article, EventType.ARMED_CLASH).plover.event == "ASSAULT"
+
+
+def test_a_deal_only_talked_about_is_the_statement_s_topic(analyse) -> None:
+    article = analyse("أكد عقيلة صالح رفضه أي اتفاقية تعقدها حكومة الوحدة الوطنية مع تركيا.", published_at=PUBLISHED)
+    assert _events(article, EventType.AGREEMENT) == []
+    assert _one(article, EventType.STATEMENT).actors == ["Aguila Saleh Issa"]
+
+
+def test_a_deal_signed_in_a_reported_sentence_is_still_an_agreement(analyse) -> None:
+    article = analyse("قال مصدر إن صندوق التنمية وإعادة الإعمار وقع اتفاقية مع شركة تركية.", published_at=PUBLISHED)
+    assert _one(article, EventType.AGREEMENT).actors == ["Development and Reconstruction Fund of Libya"]
+
+
+def test_an_outlet_the_report_cites_makes_no_statement(analyse) -> None:
+    article = analyse("وقالت وكالة الأناضول إن خليفة حفتر يرفض الحوار مع حكومة الوحدة الوطنية.", published_at=PUBLISHED)
+    for event in article.events:
+        assert "Anadolu Agency" not in event.actors, event

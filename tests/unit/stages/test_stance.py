@@ -24,7 +24,7 @@ CRITICAL = (
     "وارتكب خليفة حفتر الذي نصب نفسه قائدا للجيش انتهاكات جسيمة بحق المدنيين وسط الفوضى."
 )
 NEUTRAL = (
-    "التقى صدام حفتر وزير الدفاع التركي يشار غولر في أنقرة يوم الجمعة لبحث التعاون بين الجانبين. "
+    "استقبل يشار غولر، وزير الدفاع في أنقرة، صدام حفتر يوم الجمعة لبحث التعاون بين الجانبين. "
     "وتناول اللقاء ملفات التدريب والصيانة، بحسب ما أعلن الجانبان في ختام الاجتماع."
 )
 #: Supportive through how it names the camp's rivals, without praising the camp itself.
@@ -255,3 +255,58 @@ def test_calibration_file_is_valid_and_reports_its_fit(knowledge: Knowledge) -> 
     assert set(calibration.family_factors) == {"naming", "hostile_naming", "rival_naming", "distancing", "framing"}
     if calibration.fit:
         assert {"in_sample", "cross_validated"} <= set(calibration.fit)
+
+
+def test_a_rivals_backer_is_the_referent_only_when_named_at_the_cue(analyse) -> None:
+    """Turkey backs the camp's rivals, but also courts the east: proximity decides."""
+    far = analyse(
+        "واستقبلت القيادة العامة وفدا عسكريا من أنقرة التي تنظر إليها بوصفها شريك موثوق في المنطقة."
+    )
+    near = analyse("وتواصل تركيا التي تعيث فسادا في الغرب دعم حكومة الوفاق، بينما تسيطر القيادة العامة على الشرق.")
+    framing = lambda article: [c.weight for c in article.stance.evidence if c.cue == "framing"]  # noqa: E731
+    assert framing(far) and all(w > 0 for w in framing(far))  # about the General Command
+    assert framing(near) and all(w > 0 for w in framing(near))  # about Turkey: blame of a rival's backer
+
+
+def test_an_accusation_verb_reports_the_accusers_charge(analyse, knowledge: Knowledge) -> None:
+    accused = analyse("واتهمت حكومة الوفاق قوات حفتر بارتكاب انتهاكات جسيمة بحق المدنيين في الجنوب.")
+    asserted = analyse("وارتكبت قوات حفتر انتهاكات جسيمة بحق المدنيين في الجنوب، وفق شهود عيان.")
+    weight = lambda article: next(c.weight for c in article.stance.evidence if c.text == "انتهاكات")  # noqa: E731
+    assert weight(asserted) < 0
+    assert weight(accused) == pytest.approx(weight(asserted) * knowledge.stance.indirect_factor, abs=1e-4)
+
+
+def test_a_possessive_pronoun_refers_to_the_sentences_subject(analyse) -> None:
+    """"تمسكه بالسلطة" blames the subject, not the body named just before it."""
+    article = analyse("ورفض عبد الحميد الدبيبة قرار مجلس النواب وأعلن تمسكه بالسلطة حتى إجراء الانتخابات.")
+    weights = [c.weight for c in article.stance.evidence if c.cue == "framing"]
+    assert weights and all(w > 0 for w in weights)  # blame of the camp's rival
+
+
+def test_stacked_titles_saturate(analyse, knowledge: Knowledge) -> None:
+    article = analyse(
+        "استقبل القائد العام للقوات المسلحة العربية الليبية المشير خليفة حفتر في الرجمة الفريق أول صدام حفتر. "
+        "وحضر اللقاء عدد من قادة القيادة العامة للقوات المسلحة، وقائد الجيش الليبي في المنطقة الجنوبية."
+    )
+    naming = sum(c.weight for c in article.stance.evidence if c.cue == "naming" and c.weight > 0)
+    assert naming == pytest.approx(knowledge.stance.naming_cap, abs=1e-3)
+    assert naming < sum(abs(c.weight) for c in find_cues(article) if c.family == "naming") * 2
+
+
+def test_indirect_speech_across_a_long_attribution(analyse, knowledge: Knowledge) -> None:
+    """"قال X، في منشور عبر موقع فيسبوك مساء أمس، إن …": the complement comes late."""
+    article = analyse(
+        "وقال المكتب الإعلامي لحكومة الوحدة الوطنية، في منشور عبر صفحته الرسمية على موقع فيسبوك مساء أمس الأحد، "
+        "إن ميليشيات حفتر قصفت مواقع مدنية في الجنوب."
+    )
+    cue = next(c for c in find_cues(article) if c.text == "ميليشيات حفتر")
+    assert cue.speech == "indirect"
+    assert cue.weight == pytest.approx(_cue_weight(knowledge, "ميليشيات حفتر") * knowledge.stance.indirect_factor)
+
+
+def test_the_lnas_plain_name_in_quotation_marks_is_house_style(analyse) -> None:
+    """Agency copy quotes the LNA's name as a matter of style; that is not distancing."""
+    article = analyse(
+        "وقال قائد \"الجيش الوطني الليبي\" في بنغازي إن قواته ستشارك في تدريبات مشتركة خلال الشهر المقبل."
+    )
+    assert [cue for cue in article.stance.evidence if cue.cue == "distancing"] == []
