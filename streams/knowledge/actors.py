@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from models.annotations import Camp, EntityType
+
 from streams.knowledge.topics import TopicalName
 from streams.knowledge.voice import VoicedName
 from streams.text.matcher import PhraseMatcher

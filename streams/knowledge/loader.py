@@ -28,7 +28,8 @@ class Knowledge:
     triggers: TriggerLexicon
     stance: StanceLexicon
     chrome: ChromePatterns
-    #: Hash of every file under the knowledge directory (see ``files.fingerprint``).
+    #: Hash of every file under the knowledge directory (see ``files.fingerprint``): the
+    #: gazetteer's inputs and any file added later are covered without listing them here.
     fingerprint: str
     entity_words: EntityWords
     voice: VoiceLexicon
@@ -46,6 +47,7 @@ def load_knowledge(root: Traversable | None = None) -> Knowledge:
     ``root``: another copy of the knowledge directory (tests); default the package's.
     """
     root = root or knowledge_root()
+    actors: list[Actor] = []
     entries: list[tuple[str, int, dict[str, Any]]] = []
     actor_dir = root.joinpath("actors")
     for path in sorted((p for p in actor_dir.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name):
@@ -55,7 +57,6 @@ def load_knowledge(root: Traversable | None = None) -> Knowledge:
         merged = merge_extensions([entry for _, _, entry in entries])
     except ValueError as error:
         raise KnowledgeError(f"actors: {error}") from error
-    actors: list[Actor] = []
     for entry in merged:
         try:
             actors.append(Actor.model_validate(entry))

@@ -13,6 +13,7 @@ from typing import Any
 
 from models.base import SCHEMA_VERSION
 from models.schema import TOPIC_RECORDS, topic_schema
+from streams.stages.spec import STAGES
 from streams.stages.stories import STORIES
 from streams.io.topics import (
     DLQ,
@@ -28,7 +29,6 @@ from streams.io.topics import (
     RAW,
     consumer_group,
 )
-from streams.stages.spec import STAGES
 
 ASYNCAPI_VERSION = "3.0.0"
 KAFKA_BINDING = "0.5.0"

@@ -14,6 +14,7 @@ from streams.io.broker import EmbeddedBroker
 from streams.stages.pipeline import default_context, process_article
 from streams.io.topics import ENRICHED, RAW
 from streams.stages.spec import TOPICS
+from streams.stages.stories import STORIES
 
 from .support import SAMPLES, cli, sample_articles, variants
 
@@ -127,7 +128,7 @@ def test_schema_writes_a_json_schema_per_topic(tmp_path) -> None:
     result = cli("schema", "--out", str(tmp_path / "schemas"))
     assert result.returncode == 0, result.stderr
     written = {p.name: orjson.loads(p.read_bytes()) for p in (tmp_path / "schemas").iterdir()}
-    assert set(written) == {f"{topic}.schema.json" for topic in TOPICS}
+    assert set(written) == {f"{topic}.schema.json" for topic in (*TOPICS, STORIES)}
     enriched = written[f"{ENRICHED}.schema.json"]
     assert enriched["x-topic"] == ENRICHED
     for field in ("id", "entities", "events", "stance", "schema_version", "pipeline_version"):
