@@ -68,7 +68,7 @@ def broker(port: int) -> None:
 @click.option("--stage", type=click.Choice([*STAGE_NAMES, "all"]), required=True)
 @broker_option
 def worker(stage: str, broker: str | None) -> None:
-    """Run the Faust worker of one stage (or of all four)."""
+    """Run the Faust worker of one stage (or of all of them in one process)."""
     from streams.backends import BackendError
     from aiokafka.errors import KafkaError
 
@@ -310,7 +310,7 @@ def schema(out: Path, base_url: str | None) -> None:
 @click.option("--dashboard", "with_dashboard", is_flag=True, help="then keep the dashboard on the results running until Ctrl-C")
 @click.option("--port", type=int, default=8050, show_default=True, help="the dashboard's port (with --dashboard)")
 def demo(paths: tuple[Path, ...], out: Path | None, timeout: float, with_dashboard: bool, port: int) -> None:
-    """Start a broker and the four stage workers, replay articles, print what comes out."""
+    """Start a broker and every stage worker, replay articles, print what comes out (--dashboard: then serve the store they fill)."""
     from streams.tools.demo import run_demo
 
     code = run_demo(
