@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from streams.settings import Settings, describe_error, unknown_variables
 from streams.io.topics import ENRICHED, RAW, consumer_group
-from streams.stages.spec import COMPACTED, STAGE_NAMES, STAGES, TOPICS
+from streams.stages.spec import COMPACTED, INTERNAL_TOPICS, STAGE_NAMES, STAGES, TOPICS
 
 BUNDLED_SAMPLES = Path(__file__).parent / "samples"
 
@@ -116,10 +116,10 @@ def topics_create(partitions: int | None, replication: int | None, broker: str |
 
     async def run() -> list[str]:
         await wait_for_broker(settings)
-        return await create_topics(settings, TOPICS, partitions, replication, compacted=COMPACTED)
+        return await create_topics(settings, (*TOPICS, *INTERNAL_TOPICS), partitions, replication, compacted=COMPACTED)
 
     created = asyncio.run(run())
-    click.echo(f"created {len(created)} topic(s): {', '.join(created) or '-'}; all present: {', '.join(TOPICS)}")
+    click.echo(f"created {len(created)} topic(s): {', '.join(created) or '-'}; all present: {', '.join((*TOPICS, *INTERNAL_TOPICS))}")
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -245,10 +245,10 @@ def topic_records() -> dict[str, type[Record]]:
     return records
 
 
-#: Every Marsad topic (``marsad topics create`` makes them all), internal ones included.
-TOPICS: tuple[str, ...] = tuple(
-    dict.fromkeys((*topic_records(), *(topic for spec in STAGES.values() for topic in spec.internal_topics)))
-)
+#: Every topic of the contract (``marsad topics create`` makes them all, and the internal ones).
+TOPICS: tuple[str, ...] = tuple(topic_records())
+#: Topics a stage keeps to itself (a repartition topic): created with the others, not published.
+INTERNAL_TOPICS: tuple[str, ...] = tuple(topic for spec in STAGES.values() for topic in spec.internal_topics)
 #: The topics created log-compacted.
 COMPACTED: tuple[str, ...] = tuple(spec.sink for spec in STAGES.values() if spec.compacted and spec.sink)
 
