@@ -9,7 +9,7 @@ from typing import Any
 import faust
 
 from streams.runtime.metrics import GAPS
-from streams.runtime.patches import committed_offsets, reset_offsets_past_the_end
+from streams.runtime.patches import committed_offsets
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +83,6 @@ class DeliveryGuard:
         except Exception:  # noqa: BLE001 - consumer not started or rebalancing
             return
         committed = committed_offsets(consumer)  # Faust keeps 0 (and none) as None
-        try:
-            ends = await consumer.highwaters(*assigned) if assigned else {}
-        except Exception:  # noqa: BLE001 - partition moving: next round
-            ends = {}
         for tp in assigned:
             try:
                 expected = self._next.get(tp.partition, committed.get(tp))
@@ -94,12 +90,6 @@ class DeliveryGuard:
                     expected = (await consumer.earliest_offsets(tp)).get(tp)
                 position = await consumer.position(tp)
             except Exception:  # noqa: BLE001 - partition moving: next round
-                continue
-            if position is not None and reset_offsets_past_the_end({tp: position}, {tp: ends.get(tp)}):
-                # the broker lost its log (a restart of the embedded broker): read the partition anew
-                committed[tp] = None
-                self._next.pop(tp.partition, None)
-                await consumer.seek(tp, 0)
                 continue
             if expected is None or position is None or position <= expected or not self._idle():
                 continue

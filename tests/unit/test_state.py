@@ -96,7 +96,8 @@ def test_committed_offsets_past_the_partition_end_are_forgotten_and_counted() ->
 
     lost, kept, empty = TP("marsad.articles.normalised", 0), TP("marsad.articles.normalised", 1), TP("t", 2)
     before = OFFSET_RESETS.labels("marsad.articles.normalised")._value.get()
-    committed = {lost: 2500, kept: 7, empty: None}
-    reset = reset_offsets_past_the_end(committed, {lost: 12, kept: 40, empty: 0})
-    assert reset == [lost] and committed == {lost: None, kept: 7, empty: None}
+    caught_up = TP("marsad.articles.normalised", 3)
+    committed = {lost: 2500, kept: 7, empty: None, caught_up: 41}
+    reset = reset_offsets_past_the_end(committed, {lost: 12, kept: 40, empty: 0, caught_up: 40})
+    assert reset == [lost] and committed == {lost: None, kept: 7, empty: None, caught_up: 41}
     assert OFFSET_RESETS.labels("marsad.articles.normalised")._value.get() == before + 1
