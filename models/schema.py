@@ -13,15 +13,12 @@ from typing import Any
 import orjson
 
 from models.base import SCHEMA_VERSION, Record
-from models.story import Story
 from streams.stages.spec import topic_records
-from streams.stages.stories import STORIES
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-#: Topic → record model: the topics the stage specs declare (named once, there), plus the
-#: stories topic, whose stage is not a spec yet (it joins ``topic_records()`` with it).
-TOPIC_RECORDS: dict[str, type[Record]] = {**topic_records(), STORIES: Story}
+#: Topic → record model: the topics the stage specs declare (named once, there).
+TOPIC_RECORDS: dict[str, type[Record]] = topic_records()
 
 
 def schema_id(topic: str, base_url: str | None = None) -> str:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from streams.settings import Settings, describe_error, unknown_variables
 from streams.io.topics import ENRICHED, RAW, consumer_group
-from streams.stages.spec import STAGE_NAMES, STAGES, TOPICS
+from streams.stages.spec import COMPACTED, INTERNAL_TOPICS, STAGE_NAMES, STAGES, TOPICS
 
 BUNDLED_SAMPLES = Path(__file__).parent / "samples"
 
@@ -68,7 +68,7 @@ def broker(port: int) -> None:
 @click.option("--stage", type=click.Choice([*STAGE_NAMES, "all"]), required=True)
 @broker_option
 def worker(stage: str, broker: str | None) -> None:
-    """Run the Faust worker of one stage (or of all four)."""
+    """Run the Faust worker of one stage (or of all of them in one process)."""
     from streams.backends import BackendError
     from aiokafka.errors import KafkaError
 
@@ -116,10 +116,10 @@ def topics_create(partitions: int | None, replication: int | None, broker: str |
 
     async def run() -> list[str]:
         await wait_for_broker(settings)
-        return await create_topics(settings, TOPICS, partitions, replication)
+        return await create_topics(settings, (*TOPICS, *INTERNAL_TOPICS), partitions, replication, compacted=COMPACTED)
 
     created = asyncio.run(run())
-    click.echo(f"created {len(created)} topic(s): {', '.join(created) or '-'}; all present: {', '.join(TOPICS)}")
+    click.echo(f"created {len(created)} topic(s): {', '.join(created) or '-'}; all present: {', '.join((*TOPICS, *INTERNAL_TOPICS))}")
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -310,7 +310,7 @@ def schema(out: Path, base_url: str | None) -> None:
 @click.option("--dashboard", "with_dashboard", is_flag=True, help="then keep the dashboard on the results running until Ctrl-C")
 @click.option("--port", type=int, default=8050, show_default=True, help="the dashboard's port (with --dashboard)")
 def demo(paths: tuple[Path, ...], out: Path | None, timeout: float, with_dashboard: bool, port: int) -> None:
-    """Start a broker and the four stage workers, replay articles, print what comes out."""
+    """Start a broker and every stage worker, replay articles, print what comes out (--dashboard: then serve the store they fill)."""
     from streams.tools.demo import run_demo
 
     code = run_demo(

@@ -68,7 +68,7 @@ async def create_topics(
                 replication_factor=replication or settings.replication_factor,
                 topic_configs={"cleanup.policy": "compact"} if name in compacted else {},
             )
-            for name in [*topics, *compacted]
+            for name in dict.fromkeys([*topics, *compacted])
             if name not in existing
         ]
         if wanted:
@@ -99,14 +99,16 @@ async def partition_counts(settings: Settings, topics: Sequence[str]) -> dict[st
         await admin.close()
 
 
-async def ensure_topics(settings: Settings, topics: Sequence[str], *, verify: Sequence[str] = ()) -> list[str]:
+async def ensure_topics(
+    settings: Settings, topics: Sequence[str], *, verify: Sequence[str] = (), compacted: Sequence[str] = ()
+) -> list[str]:
     """Create the missing ``topics`` with ``MARSAD_PARTITIONS``; check those and ``verify`` agree with it.
 
     Raises :class:`TopicMismatch` naming the first topic whose partition count differs
     (the publish-once tables and the article-id partitioning need one count everywhere).
     Returns the topics created.
     """
-    created = await create_topics(settings, topics)
+    created = await create_topics(settings, topics, compacted=compacted)
     counts = await partition_counts(settings, [*topics, *verify])
     for topic in [*topics, *verify]:
         found = counts.get(topic)

@@ -13,6 +13,10 @@ EVENTS = "marsad.articles.events"
 ENRICHED = "marsad.articles.enriched"
 DLQ = "marsad.articles.dlq"
 PLOVER = "marsad.events.plover"
+#: Stories: keyed by story id, compacted (the latest state of each story is kept).
+STORIES = "marsad.events.stories"
+#: Internal to the stories stage: PLOVER events re-keyed by their PLOVER category.
+PLOVER_BY_CATEGORY = "marsad.events.plover.by-category"
 
 HEADER_SCHEMA = "marsad-schema-version"
 HEADER_PIPELINE = "marsad-pipeline-version"

@@ -178,11 +178,21 @@ class StageAgent(Agent):
 AGENT_KINDS: dict[str, type[Agent]] = {Kind.MAP: StageAgent}
 
 
+def _agent_class(kind: str) -> type[Agent]:
+    """The agent class of a kind; the aggregator's and the sink's live in their own modules."""
+    if kind not in AGENT_KINDS:
+        from streams.runtime.sink_agent import SinkAgent
+        from streams.runtime.stories_agent import AggregateAgent
+
+        AGENT_KINDS.update({Kind.AGGREGATE: AggregateAgent, Kind.SINK: SinkAgent})
+    return AGENT_KINDS[kind]
+
+
 def register_agents(app: faust.App, settings: Settings, specs: list[StageSpec], context: StageContext) -> list[Agent]:
     """One agent per spec, of the class its kind names."""
     agents = []
     for spec in specs:
-        agent = AGENT_KINDS[spec.kind](app, spec, settings, context)
+        agent = _agent_class(spec.kind)(app, spec, settings, context)
         agent.register()
         agents.append(agent)
     return agents

@@ -115,14 +115,15 @@ def declare_topics(app: faust.App, settings: Settings, specs: Sequence[StageSpec
 
     from streams.io.kafka import ensure_topics, wait_for_broker
 
-    topics = sorted({topic for spec in specs for topic in (spec.source, *spec.output_topics)})
+    topics = sorted({topic for spec in specs for topic in spec.topics})
+    compacted = sorted({spec.sink for spec in specs if spec.compacted and spec.sink})
     changelogs = sorted(table.changelog_topic.get_topic_name() for table in app.tables.values())
     result: list[list[str]] = []
     failure: list[BaseException] = []
 
     async def run() -> list[str]:
         await wait_for_broker(settings, timeout=wait)
-        return await ensure_topics(settings, topics, verify=changelogs)
+        return await ensure_topics(settings, topics, verify=changelogs, compacted=compacted)
 
     def target() -> None:
         try:
@@ -156,14 +157,15 @@ def keep_topics(app: faust.App, settings: Settings, specs: Sequence[StageSpec]) 
     from streams.io.kafka import create_topics, partition_counts
 
     log = logging.getLogger(__name__)
-    topics = sorted({topic for spec in specs for topic in (spec.source, *spec.output_topics)})
+    topics = sorted({topic for spec in specs for topic in spec.topics})
+    compacted = sorted({spec.sink for spec in specs if spec.compacted and spec.sink})
     seen: set[str] = set()  # changelogs seen to exist: Faust makes them at start, after this timer may first run
 
     @app.timer(interval=TOPIC_CHECK_INTERVAL, name="marsad.keep-topics")
     async def recreate_lost_topics() -> None:
         changelogs = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
         try:
-            created = await create_topics(settings, topics, compacted=[c for c in changelogs if c in seen])
+            created = await create_topics(settings, topics, compacted=[*compacted, *(c for c in changelogs if c in seen)])
             if not created:
                 seen.update(await partition_counts(settings, changelogs))
         except KafkaError as error:

@@ -63,7 +63,7 @@ class StallWatch:
 def register_web(
     app: faust.App, settings: Settings, specs: Sequence[StageSpec], agents: Sequence[Agent] = ()
 ) -> None:
-    stage_of_topic = {spec.source: spec.name for spec in specs}
+    stage_of_topic = {topic: spec.name for spec in specs for topic in (*spec.input_topics, *spec.internal_topics)}
     stall = StallWatch(settings.stall_seconds)
     stages = [spec.name for spec in specs]
     servers = settings.bootstrap_servers()

@@ -32,9 +32,8 @@ from urllib.parse import urlsplit
 
 from models.plover import PloverEntity, PloverEvent
 from models.story import DateRange, Story, StoryEvidence, StoryParticipant
+from streams.io.topics import STORIES  # noqa: F401 - the topic stories are published on (compacted)
 
-#: The topic stories are published on: keyed by story id, compacted.
-STORIES = "marsad.events.stories"
 #: Default matching window in days (an event date within this many days of every member's).
 DEFAULT_WINDOW_DAYS = 3
 
@@ -126,7 +125,10 @@ def apply(
     open_ids = _prune(state, category, date.fromisoformat(event.date), rules) if dated else []
     candidates = [state.story(sid) for sid in open_ids]
     chosen = _best([story for story in candidates if matches(story, event, rules)], event)
-    story = _join(chosen, event) if chosen else _start(event)
+    if chosen is not None and event.id in chosen.events:
+        story = chosen  # counted before a crash lost the member entry (the story is written first)
+    else:
+        story = _join(chosen, event) if chosen else _start(event)
     state.stories[story.id] = story.to_dict()
     state.members[event.id] = story.id
     if chosen is None and dated:

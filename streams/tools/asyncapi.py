@@ -13,7 +13,7 @@ from typing import Any
 
 from models.base import SCHEMA_VERSION
 from models.schema import TOPIC_RECORDS, topic_schema
-from streams.stages.spec import STAGES
+from streams.stages.spec import COMPACTED, STAGES
 from streams.stages.stories import STORIES
 from streams.io.topics import (
     DLQ,
@@ -37,44 +37,58 @@ PAYLOAD_FORMAT = "application/schema+json;version=draft-2020-12"
 
 @dataclass(frozen=True, slots=True)
 class TopicContract:
-    """What the document says about one topic beyond its record schema."""
+    """What the document says about one topic beyond its record schema.
+
+    ``external_producers`` / ``external_consumers`` name the outside world; the Marsad
+    stages that write and read the topic come from their specs (``streams.stages.spec``).
+    """
 
     topic: str
     summary: str
     key: str
-    producers: tuple[str, ...]
-    consumers: tuple[str, ...]
-    compacted: bool = False
+    external_producers: tuple[str, ...] = ()
+    external_consumers: tuple[str, ...] = ()
     headers: bool = True
+
+    @property
+    def producers(self) -> tuple[str, ...]:
+        stages = [spec.name for spec in STAGES.values() if self.topic in spec.output_topics]
+        return (*stages, *self.external_producers)
+
+    @property
+    def consumers(self) -> tuple[str, ...]:
+        stages = [spec.name for spec in STAGES.values() if self.topic in spec.input_topics]
+        return (*stages, *self.external_consumers)
+
+    @property
+    def compacted(self) -> bool:
+        return self.topic in COMPACTED
 
 
 _ARTICLE_KEY = "The article id (UTF-8). All records of one article land in one partition, in order."
 
-#: Every topic, in pipeline order. Producers/consumers name Marsad stages (``marsad worker
-#: --stage``) or the outside world.
+#: Every topic, in pipeline order.
 CONTRACTS: tuple[TopicContract, ...] = (
     TopicContract(
         RAW, "Articles as they enter the pipeline (any producer; `marsad replay` from files).",
         "The article id when the producer has one, else any key; the normaliser re-keys by the stable id.",
-        ("external producers", "marsad replay"), ("normalise",), headers=False,
+        ("external producers", "marsad replay"), headers=False,
     ),
-    TopicContract(NORMALISED, "Normalised articles: original text, clean text, sentences, removed chrome.",
-                  _ARTICLE_KEY, ("normalise",), ("entities",)),
-    TopicContract(ENTITIES, "Articles with their entities linked to the knowledge base.",
-                  _ARTICLE_KEY, ("entities",), ("events",)),
-    TopicContract(EVENTS, "Articles with their coded events.", _ARTICLE_KEY, ("events",), ("stance",)),
+    TopicContract(NORMALISED, "Normalised articles: original text, clean text, sentences, removed chrome.", _ARTICLE_KEY),
+    TopicContract(ENTITIES, "Articles with their entities linked to the knowledge base.", _ARTICLE_KEY),
+    TopicContract(EVENTS, "Articles with their coded events.", _ARTICLE_KEY),
     TopicContract(ENRICHED, "The published enriched record: entities, events and stance toward the Haftar camp.",
-                  _ARTICLE_KEY, ("stance",), ("external consumers",)),
+                  _ARTICLE_KEY, external_consumers=("external consumers",)),
     TopicContract(DLQ, "Dead letters: every input a stage could not process, with enough context to replay it.",
                   "The key of the original message (usually the article id).",
-                  ("normalise", "entities", "events", "stance"), ("operators (marsad tail)",)),
+                  external_consumers=("operators (marsad tail)",)),
     TopicContract(PLOVER, "One PLOVER record per PLOVER-codable event (JSONL-friendly event data).",
                   "The article id of the event (the event id is the record's `id`): an article's events stay "
-                  "together and in order.", ("events",), ("stories", "external consumers")),
+                  "together and in order.", external_consumers=("external consumers",)),
     TopicContract(STORIES, "The full current state of each story (one happening across articles and outlets); "
                   "every change republishes it.",
                   "The story id: the topic is compacted, so the latest state per story is kept.",
-                  ("stories",), ("external consumers",), compacted=True),
+                  external_consumers=("external consumers",)),
 )
 
 _HEADERS: dict[str, str] = {
@@ -187,7 +201,7 @@ def _slug(party: str) -> str:
 
 
 def _operation(action: str, channel: str, party: str, contract: TopicContract) -> dict[str, Any]:
-    stage = party if party in STAGES or party == "stories" else None
+    stage = party if party in STAGES else None
     operation: dict[str, Any] = {
         "action": action,
         "channel": {"$ref": f"#/channels/{channel}"},

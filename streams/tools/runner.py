@@ -29,7 +29,7 @@ from types import TracebackType
 from streams.io.broker import EmbeddedBroker, free_port
 from streams.io.kafka import create_topics
 from streams.settings import Settings
-from streams.stages.spec import STAGE_NAMES, TOPICS
+from streams.stages.spec import COMPACTED, INTERNAL_TOPICS, STAGE_NAMES, TOPICS
 
 #: Worker settings for the embedded broker (real Kafka refuses sessions under 6 s).
 TANSU_TIMINGS = {
@@ -171,7 +171,7 @@ class LocalPipeline:
     def start(self) -> LocalPipeline:
         self.broker.start()
         if self.create_topics:
-            asyncio.run(create_topics(self.settings, TOPICS))
+            asyncio.run(create_topics(self.settings, (*TOPICS, *INTERNAL_TOPICS), compacted=COMPACTED))
         for stage in self.stages:
             self.add_worker(stage)
         return self

@@ -13,8 +13,7 @@ from models import EnrichedArticle
 from streams.io.broker import EmbeddedBroker
 from streams.stages.pipeline import default_context, process_article
 from streams.io.topics import ENRICHED, RAW
-from streams.stages.spec import TOPICS
-from streams.stages.stories import STORIES
+from streams.stages.spec import INTERNAL_TOPICS, TOPICS
 
 from .support import SAMPLES, cli, sample_articles, variants
 
@@ -107,18 +106,18 @@ def test_topics_create_is_idempotent(broker_check, tmp_path) -> None:
         env = {"MARSAD_BROKER": broker.url}
         result = cli("topics", "create", "--partitions", "3", env=env)
         assert result.returncode == 0, result.stderr
-        assert result.stdout.startswith(f"created {len(TOPICS)} topic(s)")
+        assert result.stdout.startswith(f"created {len(TOPICS) + len(INTERNAL_TOPICS)} topic(s)")
 
         async def describe() -> dict[str, int]:
             admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap)
             await admin.start()
             try:
-                described = await admin.describe_topics(list(TOPICS))
+                described = await admin.describe_topics([*TOPICS, *INTERNAL_TOPICS])
                 return {t["topic"]: len(t["partitions"]) for t in described}
             finally:
                 await admin.close()
 
-        assert asyncio.run(describe()) == {topic: 3 for topic in TOPICS}
+        assert asyncio.run(describe()) == {topic: 3 for topic in (*TOPICS, *INTERNAL_TOPICS)}
         again = cli("topics", "create", env=env)
         assert again.returncode == 0, again.stderr
         assert again.stdout.startswith("created 0 topic(s)")
@@ -128,7 +127,7 @@ def test_schema_writes_a_json_schema_per_topic(tmp_path) -> None:
     result = cli("schema", "--out", str(tmp_path / "schemas"))
     assert result.returncode == 0, result.stderr
     written = {p.name: orjson.loads(p.read_bytes()) for p in (tmp_path / "schemas").iterdir()}
-    assert set(written) == {f"{topic}.schema.json" for topic in (*TOPICS, STORIES)}
+    assert set(written) == {f"{topic}.schema.json" for topic in TOPICS}
     enriched = written[f"{ENRICHED}.schema.json"]
     assert enriched["x-topic"] == ENRICHED
     for field in ("id", "entities", "events", "stance", "schema_version", "pipeline_version"):

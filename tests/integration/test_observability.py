@@ -8,7 +8,7 @@ import psutil
 import pytest
 
 from streams.io.topics import DLQ, ENRICHED
-from streams.stages.spec import STAGE_NAMES
+from streams.stages.spec import STAGE_NAMES, STAGES
 
 from .support import keyed, metric, metrics, publish, variants, wait_caught_up
 
@@ -34,7 +34,9 @@ def test_readyz_reports_assigned_partitions_and_the_broker(pipeline) -> None:
         answer = worker.readiness()
         assert answer["status"] == 200, answer
         assert answer["ready"] is True and answer["broker_reachable"] is True and answer["rebalancing"] is False
-        assert answer["assigned_partitions"] == pipeline.partitions  # one worker per stage holds them all
+        spec = STAGES[worker.stage]
+        consumed = len({*spec.input_topics, *spec.internal_topics})  # stories: PLOVER + its repartition topic
+        assert answer["assigned_partitions"] == pipeline.partitions * consumed  # one worker per stage holds them all
 
 
 def test_the_web_server_listens_on_loopback_only(pipeline) -> None:

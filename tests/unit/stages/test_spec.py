@@ -6,10 +6,20 @@ import dataclasses
 
 import pytest
 
-from models import EnrichedArticle, PloverEvent, RawArticle
-from streams.io.topics import DLQ, ENRICHED, PLOVER, RAW
+from models import EnrichedArticle, PloverEvent, RawArticle, Story
+from streams.io.topics import DLQ, ENRICHED, PLOVER, RAW, STORIES
 from streams.runtime.patches import UnsupportedVersion, check_versions
-from streams.stages.spec import STAGES, TOPICS, InputLimit, StageSpec, main_line, topic_records
+from streams.stages.spec import (
+    COMPACTED,
+    INTERNAL_TOPICS,
+    STAGES,
+    TOPICS,
+    InputLimit,
+    Kind,
+    StageSpec,
+    main_line,
+    topic_records,
+)
 
 
 def test_the_main_line_chains_every_record_stage_from_the_raw_topic() -> None:
@@ -17,14 +27,30 @@ def test_the_main_line_chains_every_record_stage_from_the_raw_topic() -> None:
     assert line[0].source == RAW and line[-1].output is EnrichedArticle
     for before, after in zip(line, line[1:]):
         assert before.sink == after.source and before.output is after.input
-    assert [spec.name for spec in line] == list(STAGES)
+    assert [spec.name for spec in line] == [name for name, spec in STAGES.items() if spec.kind == Kind.MAP]
 
 
 def test_topics_and_records_come_from_the_specs() -> None:
     records = topic_records()
     assert tuple(records) == TOPICS and records[DLQ].__name__ == "DeadLetter"
     assert records[PLOVER] is PloverEvent and records[RAW] is RawArticle
-    assert len(set(TOPICS)) == len(TOPICS) == 7
+    assert records[STORIES] is Story
+    assert len(set(TOPICS)) == len(TOPICS) == 8
+    assert set(INTERNAL_TOPICS).isdisjoint(TOPICS)
+
+
+def test_the_stories_stage_is_an_aggregation_over_regrouped_plover_events() -> None:
+    spec = STAGES["stories"]
+    assert (spec.kind, spec.source, spec.sink, spec.compacted) == (Kind.AGGREGATE, PLOVER, STORIES, True)
+    assert spec.aggregation is not None and spec.internal_topics == (spec.aggregation.repartition,)
+    assert spec.gated_topics == () and COMPACTED == (STORIES,)
+    assert spec.topics == (PLOVER, spec.aggregation.repartition, STORIES, DLQ)
+
+
+def test_the_store_stage_is_a_sink_of_three_topics() -> None:
+    spec = STAGES["store"]
+    assert spec.kind == Kind.SINK and spec.sink is None and spec.writer is not None
+    assert spec.input_topics == (ENRICHED, PLOVER, STORIES) and spec.output_topics == (DLQ,)
 
 
 def test_publish_once_is_declared_per_output() -> None:
