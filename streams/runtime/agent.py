@@ -27,10 +27,12 @@ from streams.stages.spec import InputLimit, Kind, StageContext, StageSpec
 log = logging.getLogger(__name__)
 
 
-def raw_topic(app: faust.App, name: str, settings: Settings) -> faust.TopicT:
-    """A topic of raw bytes (values are JSON the stages decode themselves; no Faust codec)."""
+def raw_topic(app: faust.App, name: str, settings: Settings, *more: str) -> faust.TopicT:
+    """A topic (or, with ``more``, one subscription to several) of raw bytes: values are JSON
+    the stages decode themselves, no Faust codec."""
     return app.topic(
         name,
+        *more,
         key_type=bytes,
         value_type=bytes,
         key_serializer="raw",

@@ -19,7 +19,7 @@ from typing import Any
 import faust
 
 from streams.io.topics import DLQ
-from streams.runtime.agent import Agent
+from streams.runtime.agent import Agent, raw_topic
 from streams.runtime.guard import DeliveryGuard
 from streams.runtime.handling import Outgoing, dead_letter, headers_for
 from streams.runtime.metrics import DEAD_LETTERED, FAILED, LATENCY, PROCESSED
@@ -44,15 +44,8 @@ class SinkAgent(Agent):
         super().__init__(app, spec, settings, context)
         assert spec.writer is not None
         self.writer = spec.writer(settings)
-        self.inputs = app.topic(
-            *spec.input_topics,
-            key_type=bytes,
-            value_type=bytes,
-            key_serializer="raw",
-            value_serializer="raw",
-            partitions=settings.partitions,
-            replicas=settings.replication_factor,
-        )
+        first, *others = spec.input_topics
+        self.inputs = raw_topic(app, first, settings, *others)
         self.guards = {topic: DeliveryGuard(app, spec.name, topic) for topic in spec.input_topics}
 
     @property
