@@ -66,6 +66,8 @@ def run_demo(
         err=True,
     )
     with LocalPipeline(extra_env=env) as pipeline:
+        # the address lets another shell (or a test) feed the running pipeline: marsad replay FILE --broker URL
+        echo(f"embedded broker at {pipeline.broker.url}", err=True)
         pipeline.wait_ready(timeout=timeout)
         echo(f"workers ready after {time.perf_counter() - started:.1f} s; replaying into marsad.articles.raw", err=True)
         asyncio.run(publish(pipeline.settings, messages, show_progress=False))
