@@ -19,6 +19,7 @@ from streams.stages.plover import crosswalk
 from streams.tools.runner import LocalPipeline
 from streams.stages.pipeline import default_context, process_article
 from streams.io.topics import DLQ, ENRICHED, PLOVER
+from streams.stages.spec import STAGES
 
 from .conftest import managed_pipeline
 from .support import TopicWatcher, keyed, publish, sample_articles, seed_articles, variants, without
@@ -51,9 +52,12 @@ def test_one_worker_runs_all_stages_in_group_marsad_all(single) -> None:
     (worker,) = single.live_workers()
     answer = worker.readiness()
     assert answer["status"] == 200
-    assert answer["stages"] == ["normalise", "entities", "events", "stance"]
-    # it holds every partition of the four input topics
-    assert answer["assigned_partitions"] == 4 * single.partitions
+    assert answer["stages"] == list(STAGES)
+    # it holds every partition of every topic a stage reads (the stories stage's internal
+    # repartition topic included); a topic two stages read is assigned once
+    read = {topic for spec in STAGES.values() for topic in spec.input_topics}
+    read |= {spec.aggregation.repartition for spec in STAGES.values() if spec.aggregation}
+    assert answer["assigned_partitions"] == len(read) * single.partitions
     assert (single.workdir / "data" / "marsad-all").is_dir()
 
 
