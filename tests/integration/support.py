@@ -297,3 +297,35 @@ def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120.0) -
         timeout=timeout,
         cwd=REPO,
     )
+
+
+def librdkafka_read(bootstrap: str, topic: str, partitions: int, keys: Iterable[str], timeout: float = 60.0) -> dict[str, tuple[bytes, list]]:
+    """Read ``topic`` from the beginning with confluent-kafka (librdkafka, not aiokafka) until every
+    key has arrived or the timeout passes: the latest value and headers per key."""
+    import uuid
+
+    import confluent_kafka
+
+    wanted = set(keys)
+    consumer = confluent_kafka.Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"it-librdkafka-{uuid.uuid4().hex[:8]}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    seen: dict[str, tuple[bytes, list]] = {}
+    try:
+        # assign, not subscribe: no group join (Tansu completes joins after session.timeout / 2)
+        consumer.assign([confluent_kafka.TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in range(partitions)])
+        deadline = time.monotonic() + timeout
+        while not wanted <= set(seen) and time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            if message is None:
+                continue
+            assert message.error() is None, message.error()
+            seen[message.key().decode("utf-8")] = (message.value(), message.headers() or [])
+    finally:
+        consumer.close()
+    return seen

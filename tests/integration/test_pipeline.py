@@ -6,7 +6,6 @@ other clients can read them (a second Kafka client, confluent-kafka, checks the 
 
 from __future__ import annotations
 
-import uuid
 
 import orjson
 import pytest
@@ -20,7 +19,7 @@ from streams.stages.pipeline import default_context, process_article
 from streams.io.topics import ENRICHED, HEADER_PIPELINE, HEADER_SCHEMA, PLOVER
 from streams.stages.spec import TOPICS
 
-from .support import SAMPLES, SEEDS, cli, seed_articles, without
+from .support import SAMPLES, SEEDS, cli, librdkafka_read, seed_articles, without
 
 pytestmark = pytest.mark.integration
 
@@ -70,32 +69,8 @@ def test_enriched_records_equal_marsad_process_output(published, watcher, tmp_pa
 
 def test_a_second_client_reads_clean_utf8_json_keyed_by_id(published, pipeline) -> None:
     """confluent-kafka (librdkafka), not aiokafka, reads the enriched topic."""
-    confluent_kafka = pytest.importorskip("confluent_kafka")
-    consumer = confluent_kafka.Consumer(
-        {
-            "bootstrap.servers": pipeline.broker.bootstrap,
-            "group.id": f"it-confluent-{uuid.uuid4().hex[:8]}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
-    seen: dict[str, tuple[bytes, list]] = {}
-    try:
-        # assign, not subscribe: no group join (Tansu completes joins after session.timeout / 2)
-        consumer.assign(
-            [confluent_kafka.TopicPartition(ENRICHED, p, confluent_kafka.OFFSET_BEGINNING) for p in range(pipeline.partitions)]
-        )
-        import time
-
-        deadline = time.monotonic() + 60
-        while not set(published) <= set(seen) and time.monotonic() < deadline:
-            message = consumer.poll(0.5)
-            if message is None:
-                continue
-            assert message.error() is None, message.error()
-            seen[message.key().decode("utf-8")] = (message.value(), message.headers() or [])
-    finally:
-        consumer.close()
+    pytest.importorskip("confluent_kafka")
+    seen = librdkafka_read(pipeline.broker.bootstrap, ENRICHED, pipeline.partitions, published)
     assert set(published) <= set(seen)
     version = default_context().pipeline_version
     for key in published:

@@ -7,7 +7,6 @@ articles, PLOVER events and stories into the DuckDB file.
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import orjson
@@ -19,7 +18,7 @@ from streams.io.topics import PLOVER, STORIES
 from streams.settings import Settings
 
 from .stories_support import later_article, meeting_articles
-from .support import keyed, publish
+from .support import keyed, librdkafka_read, publish
 
 PREFIX = f"it-story-{uuid.uuid4().hex[:6]}"
 
@@ -91,29 +90,8 @@ def test_a_replay_leaves_the_counts_unchanged(published, pipeline, watcher) -> N
 
 
 def test_librdkafka_reads_the_stories_as_clean_json(published, pipeline) -> None:
-    confluent_kafka = pytest.importorskip("confluent_kafka")
-    consumer = confluent_kafka.Consumer(
-        {
-            "bootstrap.servers": pipeline.broker.bootstrap,
-            "group.id": f"it-stories-{uuid.uuid4().hex[:8]}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
-    seen: dict[str, bytes] = {}
-    try:
-        consumer.assign(
-            [confluent_kafka.TopicPartition(STORIES, p, confluent_kafka.OFFSET_BEGINNING) for p in range(pipeline.partitions)]
-        )
-        deadline = time.monotonic() + 60
-        while not set(published) <= set(seen) and time.monotonic() < deadline:
-            message = consumer.poll(0.5)
-            if message is None:
-                continue
-            assert message.error() is None, message.error()
-            seen[message.key().decode("utf-8")] = message.value()
-    finally:
-        consumer.close()
+    pytest.importorskip("confluent_kafka")
+    seen = {key: value for key, (value, _) in librdkafka_read(pipeline.broker.bootstrap, STORIES, pipeline.partitions, published).items()}
     assert set(published) <= set(seen)
     for key in published:
         text = seen[key].decode("utf-8")  # strict: clean UTF-8
