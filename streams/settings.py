@@ -22,6 +22,10 @@ Limits on input (documented defaults):
     ``message.max.bytes``. An output the producer or broker refuses as too large is
     dead-lettered (with the stage's input), not retried.
 
+Numbers must be finite and within documented bounds (no ``inf``/``nan``; durations at most
+a day), and ``MARSAD_WEB_HOST`` and the broker hosts must be IP addresses or DNS host names:
+anything else stops the command with one line naming the variable.
+
 Group timing: the defaults suit a Kafka cluster (whose brokers refuse sessions under
 6 s). The embedded broker (Tansu) waits ``session_timeout / 2`` before completing every
 join, so :class:`streams.tools.runner.LocalPipeline` runs its workers with a 3 s session and
@@ -33,7 +37,9 @@ aiokafka leaves the group when its fetcher idles that long, and it idles during 
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -41,6 +47,21 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "MARSAD_"
+
+#: One DNS label: letters, digits and inner hyphens (RFC 1123), 1-63 characters; underscores too,
+#: which resolvers accept and container names use (``kafka_1``).
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
+
+
+def valid_host(value: str) -> bool:
+    """True for an IPv4/IPv6 address or a DNS host name (what a server can bind or a client resolve)."""
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        pass
+    name = value[:-1] if value.endswith(".") else value
+    return 0 < len(name) <= 253 and all(_LABEL.match(label) for label in name.split("."))
 
 
 class Settings(BaseSettings):
@@ -58,16 +79,16 @@ class Settings(BaseSettings):
     #: The embedded store's DuckDB file (default: ``<data_dir>/marsad.duckdb``).
     store: Path | None = None
     #: Largest article accepted, in characters (bigger ones are dead-lettered).
-    max_article_chars: int = Field(default=200_000, ge=1_000)
+    max_article_chars: int = Field(default=200_000, ge=1_000, le=100_000_000)
     #: Largest message value accepted, in bytes, before decoding.
-    max_message_bytes: int = Field(default=1_000_000, ge=10_000)
+    max_message_bytes: int = Field(default=1_000_000, ge=10_000, le=1_000_000_000)
     #: Largest record produced or fetched, in bytes (Faust producer_max_request_size).
-    max_record_bytes: int = Field(default=8_000_000, ge=10_000)
+    max_record_bytes: int = Field(default=8_000_000, ge=10_000, le=2_000_000_000)
     #: Seconds of CPU one stage may spend on one article before it is dead-lettered
     #: (``OverBudget:over_budget``); 0 turns the budget off. Keep it under the poll interval.
-    processing_budget: float = Field(default=10.0, ge=0)
+    processing_budget: float = Field(default=10.0, ge=0, le=3600, allow_inf_nan=False)
     #: After this many seconds of rebalancing, or of input waiting untouched, /healthz says 503.
-    stall_seconds: float = Field(default=120.0, gt=0)
+    stall_seconds: float = Field(default=120.0, gt=0, le=86_400, allow_inf_nan=False)
     #: Appended to the pipeline version (``<version>+kb.<hash>.<tag>``): set it to re-publish
     #: history under a new version after ``marsad reprocess`` (see streams.runtime.agent).
     pipeline_tag: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -75,15 +96,15 @@ class Settings(BaseSettings):
     #: and one that scores stance, blended at ``stance_weight``; none by default.
     entity_backends: str = ""
     stance_backend: str | None = None
-    stance_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    stance_weight: float = Field(default=0.5, ge=0.0, le=1.0, allow_inf_nan=False)
     log_level: Literal["debug", "info", "warn", "error", "crit"] = "warn"
     #: How long the fetcher may idle before aiokafka leaves the group (seconds).
-    max_poll_interval: float = Field(default=30.0, gt=0)
-    session_timeout: float = Field(default=10.0, gt=0)
-    heartbeat_interval: float = Field(default=1.0, gt=0)
+    max_poll_interval: float = Field(default=30.0, gt=0, le=86_400, allow_inf_nan=False)
+    session_timeout: float = Field(default=10.0, gt=0, le=3600, allow_inf_nan=False)
+    heartbeat_interval: float = Field(default=1.0, gt=0, le=1200, allow_inf_nan=False)
     #: How long the coordinator waits for members to rejoin during a rebalance (seconds).
-    rebalance_timeout: float = Field(default=60.0, gt=0)
-    commit_interval: float = Field(default=1.0, gt=0)
+    rebalance_timeout: float = Field(default=60.0, gt=0, le=3600, allow_inf_nan=False)
+    commit_interval: float = Field(default=1.0, gt=0, le=3600, allow_inf_nan=False)
     #: How long a worker's fetch may wait at the broker for data (ms). Kafka answers a
     #: waiting fetch as soon as data arrives, so there this only paces idle polling;
     #: the embedded broker answers at the deadline, so there it is added to every hop.
@@ -108,6 +129,13 @@ class Settings(BaseSettings):
     def _no_backend(cls, value: object) -> object:
         return None if value == "" else value
 
+    @field_validator("web_host")
+    @classmethod
+    def _web_host(cls, value: str) -> str:
+        if not valid_host(value):
+            raise ValueError(f"must be an IP address or a host name (e.g. 127.0.0.1, 0.0.0.0, ::, localhost), got {value!r}")
+        return value
+
     @field_validator("broker")
     @classmethod
     def _broker_url(cls, value: str) -> str:
@@ -121,7 +149,7 @@ class Settings(BaseSettings):
             host, colon, port = url.removeprefix("kafka://").rpartition(":")
             if not colon:
                 host, port = port, "9092"
-            if not host or "/" in host or not port.isdigit() or not 0 < int(port) < 65536:
+            if not valid_host(host.removeprefix("[").removesuffix("]")) or not port.isdigit() or not 0 < int(port) < 65536:
                 raise ValueError(f"must be kafka://host:port, got {url!r}")
         return value
 
