@@ -4,7 +4,8 @@ Per article, then summed over all articles (micro averages):
 
 * entities: a system entity matches a gold entity when its ASCII-folded, lower-cased
   canonical name equals the gold canonical or one of its ``also`` names, or when one of
-  its mentions equals a gold mention after Arabic normalisation;
+  its mentions equals a gold mention after Arabic normalisation; a name that is one gold
+  entity's canonical and another's ``also`` matches the first;
 * events: one-to-one; a system event matches a gold event of the same type sharing at
   least one participant (names compared through the gold entities they match). Recall
   counts core gold events only; precision counts system events matched to any gold event;
@@ -164,8 +165,13 @@ class _GoldEntities:
         self.entities = entities
         self.by_name: dict[str, int] = {}
         self.by_mention: dict[str, int] = {}
+        # A name that is one gold entity's canonical and another's ``also`` ("Ankara" beside
+        # a Turkey whose alternatives list its capital) names the first: canonicals go in
+        # before any ``also``, so the match does not depend on the order of the gold file.
         for index, entity in enumerate(entities):
-            for name in [entity["canonical"], *(entity.get("also") or [])]:
+            self.by_name.setdefault(ascii_fold(entity["canonical"]), index)
+        for index, entity in enumerate(entities):
+            for name in entity.get("also") or []:
                 self.by_name.setdefault(ascii_fold(name), index)
             for mention in entity.get("mentions") or []:
                 self.by_mention.setdefault(fold_phrase(mention), index)

@@ -101,6 +101,18 @@ def test_entity_match_by_canonical_by_also_and_by_mention() -> None:
     assert {e.canonical for e in miss.missed_entities} == {"Yasar Guler", "Saddam Haftar", "Ankara"}
 
 
+def test_a_canonical_name_matches_its_own_gold_entity_before_another_entitys_also() -> None:
+    # the country lists its capital among its alternatives, and comes first in the file
+    turkey = {"canonical": "Turkey", "type": "LOC", "mentions": ["تركيا"], "also": ["Türkiye", "Ankara"]}
+    gold = _gold([turkey, ANKARA])
+    both = score_article(_record([_entity("Turkey", "تركيا", kind="LOC"), _entity("Ankara", "أنقرة", kind="LOC")]), gold)
+    assert (both.counts.entity_system_matched, both.counts.entity_gold_matched) == (2, 2)
+    assert both.missed_entities == []
+    # the alternative still names the country when the file has no entity of that name
+    alone = score_article(_record([_entity("Ankara", "العاصمة", kind="LOC")]), _gold([turkey]))
+    assert alone.counts.entity_gold_matched == 1
+
+
 def test_entity_precision_and_recall_counts() -> None:
     gold = _gold([GULER, SADDAM, ANKARA])
     score = score_article(_record([_entity("Yasar Guler"), _entity("Saddam Haftar"), _entity("Moscow")]), gold)
