@@ -70,8 +70,10 @@ class _TypeSpec(BaseModel):
     #: How repeats merge: a shared participant acting in one of them (shared_actor), any
     #: shared participant (any_shared), the same speaker (speaker), or one per article (affair).
     merge: str = Field("shared_actor", pattern="^(shared_actor|any_shared|speaker|affair)$")
-    #: What makes two mentions different events despite a shared participant.
-    distinct: str | None = Field(None, pattern="^(counterparts|destinations)$")
+    #: What makes two mentions different events despite a shared participant: other
+    #: counterparts (a meeting), another country (a visit), or other actors (sides: in a
+    #: fight, one side's attack and the other's answer are two actions).
+    distinct: str | None = Field(None, pattern="^(counterparts|destinations|sides)$")
     #: Needs an actor (a statement without a speaker is none).
     needs_actor: bool = False
     #: Two parties: without a target, the previous event's actor is the other party.
@@ -112,6 +114,7 @@ class _WindowsSpec(BaseModel):
     destination: int = Field(ge=0)
     dateline: int = Field(ge=0)
     genitive: int = Field(ge=0)
+    title: int = Field(ge=0)
     carry_over: int = Field(ge=0)
     merge_lookback: int = Field(ge=1)
 
@@ -230,6 +233,7 @@ class RoleWords:
     destination_window: int
     dateline: int
     genitive: int
+    title: int
     carry_over: int
     merge_lookback: int
 
@@ -347,6 +351,7 @@ class TriggerLexicon:
             destination_window=windows.destination,
             dateline=windows.dateline,
             genitive=windows.genitive,
+            title=windows.title,
             carry_over=windows.carry_over,
             merge_lookback=windows.merge_lookback,
         )

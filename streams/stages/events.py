@@ -78,6 +78,7 @@ class _Participant:
     media: bool = False  # an outlet: reports events rather than taking part
     prepositional: bool = False  # right after a preposition ("مع تركيا"، "بأنقرة")
     destination: bool = False  # right after إلى/نحو
+    person: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,9 +265,11 @@ def find_events(article: EntitiesArticle, knowledge: Knowledge | None = None) ->
     for number, sentence in enumerate(article.sentences):
         participants = by_sentence.get(number, [])
         view = _view(sentence, participants, lexicon)
-        for start, end, trigger in _triggers(view, lexicon):
+        hits = _triggers(view, lexicon)
+        for position, (start, end, trigger) in enumerate(hits):
             previous = events[-1][1] if events and number - events[-1][0] <= words.carry_over else None
-            event = _event(article, number, start, end, trigger, view, lexicon, year, roles)
+            bound = _clause_end(hits, position)
+            event = _event(article, number, start, end, trigger, view, lexicon, year, roles, bound=bound)
             speech = lexicon.policy(trigger.type).merge == "speaker"
             if event is None and previous is not None and not participants and not speech:
                 event = _event(article, number, start, end, trigger, view, lexicon, year, roles, carried=previous)
@@ -292,6 +295,19 @@ def find_events(article: EntitiesArticle, knowledge: Knowledge | None = None) ->
     return _merge([event for _, event in events], lexicon, parties, roles.countries)
 
 
+
+
+def _clause_end(hits: list[tuple[int, int, Trigger]], position: int) -> int:
+    """Where the clause of trigger ``position`` ends: at the next verb trigger after it.
+
+    "التقى X Y، كما اجتمع Z بـW": the participants after the second verb are its own, not
+    more counterparts of the first.
+    """
+    end = hits[position][1]
+    for start, _, trigger in hits[position + 1 :]:
+        if trigger.verb and start >= end:
+            return start
+    return 1 << 60
 
 
 def _triggers(view: _View, lexicon: TriggerLexicon) -> list[tuple[int, int, Trigger]]:
@@ -366,7 +382,7 @@ def _participants_by_sentence(article: EntitiesArticle, roles: _Roles) -> dict[i
             participants.append(
                 _Participant(
                     canonical, item.start, item.end, kind == "LOC" and not country, country, kind in ("PER", "ORG"),
-                    nisba=bool(nisba), media=canonical in roles.media,
+                    nisba=bool(nisba), media=canonical in roles.media, person=kind == "PER",
                 )
             )
         participants.sort(key=lambda p: p.start)
@@ -395,12 +411,13 @@ def _event(
     year: int | None,
     roles: _Roles,
     carried: Event | None = None,
+    bound: int = 1 << 60,
 ) -> Event | None:
     sentence = article.sentences[number]
     if carried is not None:
         actors, targets = list(carried.actors), list(carried.targets)
     else:
-        actors, targets = _assign(view, start, end, trigger, lexicon, roles)
+        actors, targets = _assign(view, start, end, trigger, lexicon, roles, bound)
     if not actors and not targets:
         return None
     if lexicon.policy(trigger.type).needs_actor and not actors:
@@ -438,7 +455,8 @@ _CITED = _Participant("", -1, -1, place=False, country=False, agent=False, media
 
 
 def _verb_subject(
-    view: _View, start: int, end: int, trigger: Trigger, words: RoleWords, skip: list[_Participant] | None = None
+    view: _View, start: int, end: int, trigger: Trigger, words: RoleWords, skip: list[_Participant] | None = None,
+    bound: int = 1 << 60,
 ) -> _Participant | None:
     """SVO when a participant stands right before the verb ("أنقرة تتهم"); else VSO: the
     first participant after the verb that no preposition introduces; else a person or
@@ -447,7 +465,7 @@ def _verb_subject(
         if start - p.end <= words.adjacent and not p.prepositional and _can_act(p, trigger):
             return p
     for p in view.after(end, 3):
-        if p.start - end > words.subject_after:
+        if p.start - end > words.subject_after or p.start >= bound:
             break
         if any(word in words.complementizers for word in view.sentence.norm[end : p.start].split()):
             break  # "قالت الصحيفة إن موسكو …": past إن/أن is what was said
@@ -470,9 +488,11 @@ def _verb_subject(
 
 
 def _assign(
-    view: _View, start: int, end: int, trigger: Trigger, lexicon: TriggerLexicon, roles: _Roles
+    view: _View, start: int, end: int, trigger: Trigger, lexicon: TriggerLexicon, roles: _Roles,
+    bound: int = 1 << 60,
 ) -> tuple[list[str], list[str]]:
-    """Actors and targets of one trigger among the sentence's participants."""
+    """Actors and targets of one trigger among the sentence's participants, those after it
+    before ``bound`` (where the next clause starts)."""
     words = lexicon.roles
     assert words is not None
     if not any(not p.place for p in view.participants):
@@ -497,17 +517,18 @@ def _assign(
         destinations = [
             p
             for p in view.after(end, 6)
-            if (p.country or p.place)
+            if p.start < bound
+            and (p.country or p.place)
             and p.start - end <= words.destination_window
             and (p.destination or (trigger.verb and not trigger.host and not p.prepositional and not p.nisba))
         ]  # "زار أنقرة", "سيزور تركيا": a visit verb's object is where it goes
     if trigger.host:
-        return _host_roles(view, start, end, destinations, words)
-    after = [p for p in view.after(end, 8) if not p.place and p not in destinations][:5]
+        return _host_roles(view, start, end, destinations, words, bound)
+    after = [p for p in view.after(end, 8) if not p.place and p not in destinations and p.start < bound][:5]
     subject: _Participant | None = None
     rest: list[_Participant] = after  # without an actor, what follows are the targets
     if trigger.verb:
-        subject = _verb_subject(view, start, end, trigger, words, destinations)
+        subject = _verb_subject(view, start, end, trigger, words, destinations, bound)
         rest = [p for p in after if p is not subject]
         if subject is _CITED:
             speaking = lexicon.policy(trigger.type).merge == "speaker"
@@ -565,7 +586,7 @@ def _assign(
 
 
 def _host_roles(
-    view: _View, start: int, end: int, destinations: list[_Participant], words: RoleWords
+    view: _View, start: int, end: int, destinations: list[_Participant], words: RoleWords, bound: int = 1 << 60
 ) -> tuple[list[str], list[str]]:
     """Receptions: the guest is the actor, the host the target.
 
@@ -577,7 +598,7 @@ def _host_roles(
     after = [
         p
         for p in view.after(end, 8)
-        if not p.place and p not in destinations and p.start - end <= words.subject_before
+        if not p.place and p not in destinations and p.start - end <= words.subject_before and p.start < bound
     ]
     before_agent = view.agent_before(start)
     after_agents = [p for p in after if p.agent]
@@ -586,6 +607,9 @@ def _host_roles(
         after_agents = [first]  # "استقبال تركيا نجل حفتر": a country right after the verb is the host
     if after_agents:
         host = after_agents[0]
+        titled = next((p for p in after_agents[1:2] if p.person and not host.person), None)
+        if titled is not None and 0 <= titled.start - host.end <= words.title:
+            host = titled  # "استقبل قائد القوات البرية، الفريق X، …": the body is in the host's title
         guests = [p for p in after if p.start > host.start and p.canonical != host.canonical]
         guest = guests[0] if guests else before_agent
     elif before_agent is not None:
@@ -688,6 +712,8 @@ def _same_affair(
         theirs = (set(kept.actors) | set(kept.targets)) & parties
         if ours - theirs and theirs - ours:
             return False
+    if policy.distinct == "sides" and kept.actors and event.actors and not set(kept.actors) & set(event.actors):
+        return False  # "شنت X هجوما … وصد Y الهجوم": the other side's action is another event
     if (kept.modality in _IRREALIS) != (event.modality in _IRREALIS):
         return False
     shared = (set(event.actors) | set(event.targets)) & (set(kept.actors) | set(kept.targets))
