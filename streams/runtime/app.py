@@ -63,6 +63,13 @@ def create_app(settings: Settings, stages: Sequence[str | StageSpec]) -> faust.A
         web_host=settings.web_host,
         web_port=settings.web_port,
         web_in_thread=False,
+        # only the documented endpoints (streams/runtime/web.py): Faust's own views show
+        # tables (the gate's keys), the cluster's worker URLs, sensors and the service graph
+        web_router_enabled=False,
+        web_tables_enabled=False,
+        web_stats_enabled=False,
+        web_graph_enabled=False,
+        web_metrics_enabled=False,
     )
     app.marsad_fetch_max_wait_ms = settings.fetch_max_wait_ms  # type: ignore[attr-defined]
     agents = register_agents(app, settings, specs, context)

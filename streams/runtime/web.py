@@ -15,6 +15,11 @@ The server binds ``MARSAD_WEB_HOST`` (127.0.0.1 unless set; the Kubernetes manif
                   ``marsad_dead_lettered_total``, ``marsad_duplicates_suppressed_total``,
                   ``marsad_processing_seconds`` (histogram) per stage, and
                   ``marsad_consumer_lag`` per stage and partition (refreshed per scrape).
+
+Nothing else is served: Faust's built-in views (``/router/``, ``/table/…`` with the gate's
+keys, ``/graph/``, statistics, its index at ``/``) are switched off in
+:func:`streams.runtime.app.create_app` and their blueprints dropped here; any other path
+answers 404.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import faust
 from faust.web import Request, Response, View
+from faust.web.base import BlueprintManager
 
 from streams.runtime.metrics import LAG, broker_reachable, labelled, metrics_text
 from streams.settings import Settings
@@ -63,6 +69,7 @@ class StallWatch:
 def register_web(
     app: faust.App, settings: Settings, specs: Sequence[StageSpec], agents: Sequence[Agent] = ()
 ) -> None:
+    app.web.blueprints = BlueprintManager()  # Faust's own views, the index at "/" included: none
     stage_of_topic = {topic: spec.name for spec in specs for topic in (*spec.input_topics, *spec.internal_topics)}
     stall = StallWatch(settings.stall_seconds)
     stages = [spec.name for spec in specs]
