@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import click
 import orjson
 from pydantic import ValidationError
 
+from streams.io.failures import broker_unreachable, file_problem, has_credentials, quiet_client_logs, redact
 from streams.settings import Settings, describe_error, unknown_variables
 from streams.io.topics import ENRICHED, RAW, consumer_group
 from streams.stages.spec import COMPACTED, INTERNAL_TOPICS, STAGE_NAMES, STAGES, TOPICS
@@ -28,22 +31,74 @@ class ConfigurationError(click.ClickException):
         return f"invalid configuration: {self.message}"
 
 
-def _settings(broker: str | None, **overrides: object) -> Settings:
+class MarsadGroup(click.Group):
+    """Every command's failures an operator can act on end as one line, secrets masked, exit 1.
+
+    A broker that does not answer (any aiokafka error), a file that cannot be read or written
+    (``OSError``): the line names the cause and the fix; other exceptions are bugs and keep
+    their traceback.
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as error:
+            error.message = redact(error.message)
+            raise
+        except Exception as error:
+            from aiokafka.errors import KafkaError
+
+            from streams.io.sources import SourceError
+
+            if isinstance(error, KafkaError):
+                broker = ctx.meta.get("marsad.broker", "?")
+                raise click.ClickException(broker_unreachable(broker, error)) from None
+            if isinstance(error, SourceError):
+                raise click.ClickException(redact(str(error))) from None
+            if isinstance(error, OSError):
+                raise click.ClickException(file_problem(error)) from None
+            raise
+
+
+def _settings(broker: str | None, *, for_worker: bool = False, **overrides: object) -> Settings:
     for problem in unknown_variables():
         click.echo(f"warning: {problem}", err=True)
+    url = broker or os.environ.get("MARSAD_BROKER", "")
+    if has_credentials(url):
+        raise ConfigurationError(
+            f"MARSAD_BROKER / --broker {redact(url)}: credentials do not go in the broker URL; give kafka://host:port "
+            "and set MARSAD_SECURITY_PROTOCOL, MARSAD_SASL_USERNAME and MARSAD_SASL_PASSWORD"
+        )
+    if not for_worker:
+        quiet_client_logs()
     try:
         values = {k: v for k, v in overrides.items() if v is not None}
         if broker:
             values["broker"] = broker
-        return Settings(**values)  # type: ignore[arg-type]
+        settings = Settings(**values)  # type: ignore[arg-type]
     except ValidationError as error:
-        raise ConfigurationError(describe_error(error)) from error
+        raise ConfigurationError(redact(describe_error(error))) from error
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.meta["marsad.broker"] = settings.broker
+    return settings
+
+
+def _writable(path: Path | None, option: str) -> None:
+    """Fail at once, in one line, when an output file cannot be written (not after the work)."""
+    if path is None:
+        return
+    try:
+        with open(path, "ab"):
+            pass
+    except OSError as error:
+        raise click.ClickException(f"{file_problem(error, option)}; give a writable path") from None
 
 
 broker_option = click.option("--broker", envvar="MARSAD_BROKER", default=None, help="kafka://host:port (or MARSAD_BROKER)")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=MarsadGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="marsad")
 def main() -> None:
     """Marsad: Arabic news on Libya and Turkey, normalised, linked, coded and scored on Kafka."""
@@ -52,23 +107,35 @@ def main() -> None:
 @main.command()
 @click.option("--port", type=int, default=9092, show_default=True)
 def broker(port: int) -> None:
-    """Run the embedded Kafka-protocol broker (Tansu, memory storage) in the foreground."""
-    import subprocess
+    """Run the embedded Kafka-protocol broker (Tansu, memory storage) in the foreground.
 
-    from streams.io.broker import broker_command
+    SIGTERM, SIGINT (Ctrl-C) and SIGHUP are passed on to the broker, which is waited for, so
+    the port is free once this command has exited.
+    """
+    from streams.io.broker import BrokerError, run_foreground
+    from streams.io.ports import port_in_use
 
+    if port_in_use(port):
+        raise click.ClickException(f"port {port} is in use (another broker?): stop it or give --port N")
     click.echo(f"embedded broker on kafka://127.0.0.1:{port} (Ctrl-C stops it; data is in memory)", err=True)
     try:
-        sys.exit(subprocess.call(broker_command(port)))
-    except KeyboardInterrupt:
-        sys.exit(0)
+        sys.exit(run_foreground(port))
+    except BrokerError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command()
 @click.option("--stage", type=click.Choice([*STAGE_NAMES, "all"]), required=True)
+@click.option("--web-port", type=int, default=None, help="health/metrics port (or MARSAD_WEB_PORT; default: per stage, see README)")
+@click.option("--web-host", default=None, help="health/metrics address (or MARSAD_WEB_HOST; default 127.0.0.1)")
 @broker_option
-def worker(stage: str, broker: str | None) -> None:
-    """Run the Faust worker of one stage (or of all of them in one process)."""
+def worker(stage: str, web_port: int | None, web_host: str | None, broker: str | None) -> None:
+    """Run the Faust worker of one stage (or of all of them in one process).
+
+    Without --web-port or MARSAD_WEB_PORT each stage serves on its own port (all 6066,
+    normalise 6067, entities 6068, events 6069, stance 6070, stories 6071, store 6072), and
+    on a free port the system picks when that one is taken; the first line says which.
+    """
     from streams.backends import BackendError
     from aiokafka.errors import KafkaError
 
@@ -82,7 +149,25 @@ def worker(stage: str, broker: str | None) -> None:
     from faust.exceptions import ImproperlyConfigured
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 <pid>` prints every thread's stack
-    settings = _settings(broker)
+    from streams.io.ports import port_in_use, web_port_for
+
+    explicit_port = web_port is not None or bool(os.environ.get("MARSAD_WEB_PORT"))
+    settings = _settings(broker, for_worker=True, web_port=web_port, web_host=web_host)
+    if settings.web_enabled:
+        if explicit_port:
+            if settings.web_port and port_in_use(settings.web_port, settings.web_host):
+                raise ConfigurationError(
+                    f"web port {settings.web_host}:{settings.web_port} is in use (another worker?): give another "
+                    "--web-port / MARSAD_WEB_PORT, or neither to get a free one"
+                )
+            how = "as configured"
+        else:
+            port, how = web_port_for(stage, settings.web_host)
+            settings = settings.model_copy(update={"web_port": port})
+        click.echo(
+            f"worker {stage}: health and metrics on http://{settings.web_host}:{settings.web_port}/healthz ({how})",
+            err=True,
+        )
     stages = list(STAGE_NAMES) if stage == "all" else [stage]
     try:
         app = create_app(settings, stages)
@@ -93,7 +178,7 @@ def worker(stage: str, broker: str | None) -> None:
     except TopicMismatch as error:
         raise ConfigurationError(str(error)) from error
     except KafkaError as error:
-        raise click.ClickException(f"broker {settings.broker} unreachable ({type(error).__name__}); is it running?") from error
+        raise click.ClickException(broker_unreachable(settings.broker, error)) from None
     if created:
         click.echo(f"created {len(created)} missing topic(s) with {settings.partitions} partitions: {', '.join(created)}", err=True)
     ServiceWorker(app, loglevel=settings.log_level, quiet=True, console_port=0).execute_from_commandline()
@@ -107,15 +192,23 @@ def topics() -> None:
 @topics.command("create")
 @click.option("--partitions", type=int, default=None, help="default: MARSAD_PARTITIONS (6)")
 @click.option("--replication", type=int, default=None, help="default: MARSAD_REPLICATION_FACTOR (1)")
+@click.option("--wait", type=float, default=5.0, show_default=True, help="seconds to wait for the broker to answer")
 @broker_option
-def topics_create(partitions: int | None, replication: int | None, broker: str | None) -> None:
+def topics_create(partitions: int | None, replication: int | None, wait: float, broker: str | None) -> None:
     """Create every Marsad topic that does not exist yet (idempotent)."""
+    from aiokafka.errors import KafkaError
+
     from streams.io.kafka import create_topics, wait_for_broker
 
     settings = _settings(broker)
 
     async def run() -> list[str]:
-        await wait_for_broker(settings)
+        try:
+            await wait_for_broker(settings, timeout=wait)
+        except KafkaError as error:
+            raise click.ClickException(
+                broker_unreachable(settings.broker, error, waited=wait) + " (--wait N waits longer)"
+            ) from None
         return await create_topics(settings, (*TOPICS, *INTERNAL_TOPICS), partitions, replication, compacted=COMPACTED)
 
     created = asyncio.run(run())
@@ -140,6 +233,7 @@ def _parse_time(value: str | None) -> datetime | None:
 @click.option("--topic", default=RAW, show_default=True)
 @click.option("--progress/--no-progress", default=True, show_default=True, help="report progress on stderr")
 @click.option("--ids-out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="write the published ids here, one a line")
+@click.option("--follow-symlinks", is_flag=True, help="read symbolic links found in directories (default: skip and count them)")
 @broker_option
 def replay(
     paths: tuple[Path, ...],
@@ -149,6 +243,7 @@ def replay(
     topic: str,
     progress: bool,
     ids_out: Path | None,
+    follow_symlinks: bool,
     broker: str | None,
 ) -> None:
     """Publish articles (.txt files, directories, JSONL of raw articles) to the raw topic.
@@ -156,35 +251,68 @@ def replay(
     Each article is keyed by its id (the normaliser's stable id when it has none), so a
     replay of the same files maps to the same ids; an id seen twice is published once.
     --since/--until filter on published_at (articles without one are left out then).
+    Files are read and published as a stream; a file that cannot be read is reported and
+    skipped, gold annotation files are skipped, the rest go on.
     """
-    from streams.io.replay import prepare, publish
-    from streams.io.sources import SourceError, iter_sources
+    from streams.io.kafka import create_topics
+    from streams.io.replay import ReplayReport, iter_prepared, publish
+    from streams.io.sources import ListingStats, iter_sources
 
     settings = _settings(broker)
     if rate is not None and rate <= 0:
         raise click.BadParameter("must be positive", param_hint="--rate")
-    try:
-        messages, report = prepare(iter_sources(list(paths)), since=_parse_time(since), until=_parse_time(until))
-    except SourceError as error:
-        raise click.ClickException(str(error)) from error
-    for error in report.errors:
-        click.echo(f"warning: {error}", err=True)
-    if ids_out is not None:
-        ids_out.write_text("".join(f"{key}\n" for key in report.ids), "utf-8")
-    from streams.io.kafka import create_topics
+    _writable(ids_out, "--ids-out")
+    window = {"since": _parse_time(since), "until": _parse_time(until)}
+    report, stats = ReplayReport(), ListingStats()
+
+    def messages() -> Iterator[tuple[str, bytes]]:
+        shown = 0
+        for key, payload in iter_prepared(
+            iter_sources(list(paths), follow_symlinks=follow_symlinks, stats=stats), report, keep_ids=False, **window
+        ):
+            for error in report.errors[shown:]:
+                click.echo(f"warning: {redact(error)}", err=True)
+            shown = len(report.errors)
+            if ids_file is not None:
+                ids_file.write(f"{key}\n")
+            yield key, payload
+        for error in report.errors[shown:]:
+            click.echo(f"warning: {redact(error)}", err=True)
 
     async def run() -> None:
         # a replay before any worker or `topics create` makes its topic with MARSAD_PARTITIONS,
         # not with the broker's default: the order ops start things in does not matter
         await create_topics(settings, [topic])
-        await publish(settings, messages, topic=topic, rate=rate, show_progress=progress)
+        await publish(settings, stream, topic=topic, rate=rate, show_progress=progress)
 
-    asyncio.run(run())
+    ids_file = open(ids_out, "w", encoding="utf-8") if ids_out is not None else None  # noqa: SIM115
+    stream = _Counted(messages())
+    try:
+        asyncio.run(run())
+    finally:
+        if ids_file is not None:
+            ids_file.close()
     click.echo(
-        f"published {len(messages)} article(s) to {topic}"
-        f" ({report.duplicates} duplicate id(s) skipped, {report.filtered} outside the time range, {report.invalid} invalid)",
+        f"published {stream.count} article(s) to {topic}"
+        f" ({report.duplicates} duplicate id(s) skipped, {report.filtered} outside the time range, {report.invalid} invalid"
+        f", {report.unreadable} unreadable file(s) skipped{stats.describe()})",
         err=True,
     )
+    if report.unreadable and not stream.count:
+        sys.exit(1)
+
+
+class _Counted:
+    """An iterator that counts what passed through it."""
+
+    def __init__(self, items: Iterator[tuple[str, bytes]]):
+        self.items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[tuple[str, bytes]]:
+        for item in self.items:
+            self.count += 1
+            yield item
 
 
 @main.command()
@@ -199,6 +327,7 @@ def tail(topic: str, from_beginning: bool, limit: int | None, timeout: float | N
     from streams.io.kafka import consume
 
     settings = _settings(broker)
+    _writable(out, "--out")
 
     async def run() -> int:
         count = 0
@@ -224,28 +353,38 @@ def tail(topic: str, from_beginning: bool, limit: int | None, timeout: float | N
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--dlq", type=click.Path(dir_okay=False, path_type=Path), default=None, help="write rejected articles here")
+@click.option("--dlq", type=click.Path(dir_okay=False, path_type=Path), default=None, help="write rejected articles here (JSON lines: dead letters with their reason)")
 @click.option("--summary", is_flag=True, help="also print a readable summary per article")
-def process(paths: tuple[Path, ...], out: Path, dlq: Path | None, summary: bool) -> None:
-    """Run the four stages offline (no broker) and write enriched JSONL."""
+@click.option("--follow-symlinks", is_flag=True, help="read symbolic links found in directories (default: skip and count them)")
+def process(paths: tuple[Path, ...], out: Path, dlq: Path | None, summary: bool, follow_symlinks: bool) -> None:
+    """Run the four stages offline (no broker) and write enriched JSONL.
+
+    A file or line that cannot be read or processed is reported (and written to --dlq with
+    its reason) and the rest go on; gold annotation files (.json of the gold format) are
+    skipped with a count.
+    """
     from streams.backends import BackendError
+    from streams.io.sources import ListingStats
     from streams.runtime.context import stage_context
     from streams.tools.offline import process_paths
     from streams.tools.report import summarise
 
+    _writable(out, "--out")
+    _writable(dlq, "--dlq")
     try:
         context = stage_context(_settings(None))
     except BackendError as error:
         raise ConfigurationError(str(error)) from error
-    written, rejected = process_paths(list(paths), out, dlq, context)
+    stats = ListingStats()
+    written, rejected = process_paths(list(paths), out, dlq, context, follow_symlinks=follow_symlinks, stats=stats)
     if summary:
         from models import EnrichedArticle
 
         for line in out.read_bytes().splitlines():
             click.echo(summarise(EnrichedArticle.from_json(line)) + "\n")
     for origin, reason in rejected:
-        click.echo(f"rejected {origin}: {reason}", err=True)
-    click.echo(f"wrote {written} enriched record(s) to {out}; {len(rejected)} rejected", err=True)
+        click.echo(redact(f"rejected {origin}: {reason}"), err=True)
+    click.echo(f"wrote {written} enriched record(s) to {out}; {len(rejected)} rejected{stats.describe()}", err=True)
 
 
 @main.command()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
+import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from types import TracebackType
@@ -28,6 +31,56 @@ def broker_binary() -> str:
 def broker_command(port: int) -> list[str]:
     url = f"tcp://127.0.0.1:{port}"
     return [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url]
+
+
+#: Signals ``marsad broker`` passes on to the broker it runs.
+FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: Linux sends it SIGTERM when its parent dies, even by SIGKILL."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
+def run_foreground(port: int, *, grace: float = 5.0) -> int:
+    """Run the broker as a child until it exits or this process is told to stop.
+
+    SIGTERM, SIGINT and SIGHUP are forwarded to the child, which is then waited for (killed
+    after ``grace`` seconds), so no broker is left holding the port. Returns 0 after a
+    forwarded stop, else the broker's own exit status.
+    """
+    child = subprocess.Popen(broker_command(port), preexec_fn=_die_with_parent)  # noqa: PLW1509 - only prctl
+    stopping: list[int] = []
+
+    def forward(signum: int, _frame: object) -> None:
+        stopping.append(signum)
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM if signum == signal.SIGHUP else signum)
+
+    previous = {signum: signal.signal(signum, forward) for signum in FORWARDED}
+    deadline: float | None = None
+    try:
+        while True:
+            try:
+                code = child.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                if not stopping:
+                    continue
+                deadline = deadline or time.monotonic() + grace
+                if time.monotonic() > deadline:
+                    child.kill()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    return 0 if stopping else code
 
 
 class EmbeddedBroker:

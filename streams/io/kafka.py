@@ -47,6 +47,17 @@ def client_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
+async def _started_admin(settings: Settings) -> AIOKafkaAdminClient:
+    """A started admin client; closed again (no "unclosed" warning) when the broker does not answer."""
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    try:
+        await admin.start()
+    except BaseException:
+        await admin.close()
+        raise
+    return admin
+
+
 async def create_topics(
     settings: Settings,
     topics: Sequence[str],
@@ -56,8 +67,7 @@ async def create_topics(
     compacted: Sequence[str] = (),
 ) -> list[str]:
     """Create each of ``topics`` (and of ``compacted``, log-compacted) that does not exist yet; returns the ones created."""
-    admin = AIOKafkaAdminClient(**client_options(settings))
-    await admin.start()
+    admin = await _started_admin(settings)
     created: list[str] = []
     try:
         existing = set(await admin.list_topics())
@@ -88,8 +98,7 @@ class TopicMismatch(RuntimeError):
 
 async def partition_counts(settings: Settings, topics: Sequence[str]) -> dict[str, int]:
     """The partition count of each of ``topics`` that exists."""
-    admin = AIOKafkaAdminClient(**client_options(settings))
-    await admin.start()
+    admin = await _started_admin(settings)
     try:
         existing = set(await admin.list_topics())
         wanted = [topic for topic in topics if topic in existing]
@@ -121,6 +130,7 @@ async def ensure_topics(
 
 
 async def wait_for_broker(settings: Settings, timeout: float = 30.0) -> None:
+    """Return once the broker answers; raise the last :class:`KafkaError` after ``timeout`` seconds."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         producer = AIOKafkaProducer(**client_options(settings))
@@ -158,7 +168,11 @@ async def consume(
         auto_offset_reset="earliest" if from_beginning else "latest",
         enable_auto_commit=group is not None,
     )
-    await consumer.start()
+    try:
+        await consumer.start()
+    except BaseException:
+        await consumer.stop()
+        raise
     try:
         count = 0
         idle_since = asyncio.get_running_loop().time()
@@ -185,8 +199,7 @@ class GroupActive(RuntimeError):
 
 async def group_members(settings: Settings, group: str) -> tuple[str, int]:
     """The group's state and member count, as the coordinator reports them."""
-    admin = AIOKafkaAdminClient(**client_options(settings))
-    await admin.start()
+    admin = await _started_admin(settings)
     try:
         (response,) = await admin.describe_consumer_groups([group])
         described = response.groups[0]
@@ -220,7 +233,11 @@ async def move_group_offsets(
             )
         await asyncio.sleep(0.5)
     consumer = AIOKafkaConsumer(**client_options(settings), group_id=group, enable_auto_commit=False)
-    await consumer.start()
+    try:
+        await consumer.start()
+    except BaseException:
+        await consumer.stop()
+        raise
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         if not partitions:

@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,6 +27,7 @@ class ReplayReport:
     duplicates: int = 0
     filtered: int = 0
     invalid: int = 0
+    unreadable: int = 0
     ids: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -43,14 +44,26 @@ def article_key(item: SourceItem) -> str:
         return hashlib.sha256(item.payload).hexdigest()[:20]
 
 
-def prepare(
-    items: Iterable[SourceItem], *, since: datetime | None = None, until: datetime | None = None
-) -> tuple[list[tuple[str, bytes]], ReplayReport]:
-    """Keyed payloads to publish: ids filled in, time-filtered, each id once."""
-    report = ReplayReport()
+def iter_prepared(
+    items: Iterable[SourceItem],
+    report: ReplayReport,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    keep_ids: bool = True,
+) -> Iterator[tuple[str, bytes]]:
+    """Keyed payloads to publish, one at a time: ids filled in, time-filtered, each id once.
+
+    Streams: memory holds the ids seen (for de-duplication), not the payloads. Files that
+    cannot be read are reported in ``report.errors`` and skipped; bad JSON lines are published
+    as they are (the normaliser dead-letters them with their reason).
+    """
     seen: set[str] = set()
-    out: list[tuple[str, bytes]] = []
     for item in items:
+        if item.file_error:
+            report.unreadable += 1
+            report.errors.append(f"{item.origin}: {item.error} (skipped)")
+            continue
         article = item.article
         if article is not None and (since or until):
             published = article.published_at
@@ -70,14 +83,26 @@ def prepare(
             if article.id is None:
                 article = article.model_copy(update={"id": key})
             payload = article.to_json()
-        out.append((key, payload))
-        report.ids.append(key)
-    return out, report
+        if keep_ids:
+            report.ids.append(key)
+        yield key, payload
+
+
+def prepare(
+    items: Iterable[SourceItem], *, since: datetime | None = None, until: datetime | None = None
+) -> tuple[list[tuple[str, bytes]], ReplayReport]:
+    """:func:`iter_prepared` as a list, with its report."""
+    report = ReplayReport()
+    return list(iter_prepared(items, report, since=since, until=until)), report
+
+
+#: Sends awaited together: bounds the acknowledgements held in memory on a long replay.
+ACK_BATCH = 1000
 
 
 async def publish(
     settings: Settings,
-    messages: Sequence[tuple[str | bytes, bytes]],
+    messages: Iterable[tuple[str | bytes, bytes]],
     *,
     topic: str = RAW,
     rate: float | None = None,
@@ -87,20 +112,28 @@ async def publish(
 ) -> float:
     """Send keyed payloads, at most ``rate`` per second when given, and wait for all acks.
 
+    ``messages`` may be a stream (its length is then known at the end only; progress lines
+    then count without a percentage until the last one).
+
     Progress goes to stderr: a bar on a terminal, else a line about every 2 seconds and
     one at the end ("replay: 250/500 sent (50%), 48.7/s"). ``sent_at`` (the benchmark's
     latency probe) receives each key's send time (``time.perf_counter``). Returns the time
     of the first send.
     """
     client = producer(settings, linger_ms=linger_ms)
-    await client.start()
+    try:
+        await client.start()
+    except BaseException:
+        await client.stop()
+        raise
     tty = sys.stderr.isatty()
-    total = len(messages)
+    total = len(messages) if isinstance(messages, Sized) else None
     try:
         bar = tqdm(total=total, unit="article", disable=not show_progress or not tty, file=sys.stderr)
         started = time.perf_counter()
         reported = started
-        pending = []
+        pending: list[asyncio.Future[object]] = []
+        sent = 0
         headers = [(HEADER_SCHEMA, SCHEMA_VERSION.encode())]
         for number, (key, payload) in enumerate(messages):
             if rate:
@@ -111,6 +144,10 @@ async def publish(
             if sent_at is not None:
                 sent_at[raw_key] = time.perf_counter()
             pending.append(await client.send(topic, payload, key=raw_key, headers=headers))
+            sent = number + 1
+            if len(pending) >= ACK_BATCH:
+                await asyncio.gather(*pending)
+                pending.clear()
             bar.update(1)
             now = time.perf_counter()
             if show_progress and not tty and now - reported >= 2.0:
@@ -118,13 +155,14 @@ async def publish(
                 _progress(number + 1, total, now - started)
         await asyncio.gather(*pending)
         bar.close()
-        if show_progress and not tty and total:
-            _progress(total, total, time.perf_counter() - started)
+        if show_progress and not tty and sent:
+            _progress(sent, sent, time.perf_counter() - started)
         return started
     finally:
         await client.stop()
 
 
-def _progress(done: int, total: int, elapsed: float) -> None:
+def _progress(done: int, total: int | None, elapsed: float) -> None:
     speed = done / elapsed if elapsed > 0 else 0.0
-    print(f"replay: {done}/{total} sent ({100 * done // max(total, 1)}%), {speed:.1f}/s", file=sys.stderr, flush=True)
+    share = f"{done}/{total} sent ({100 * done // max(total, 1)}%)" if total is not None else f"{done} sent"
+    print(f"replay: {share}, {speed:.1f}/s", file=sys.stderr, flush=True)
