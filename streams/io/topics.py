@@ -22,6 +22,8 @@ HEADER_SCHEMA = "marsad-schema-version"
 HEADER_PIPELINE = "marsad-pipeline-version"
 HEADER_STAGE = "marsad-stage"
 HEADER_RECORD = "marsad-record"
+#: The content hash of the article version a record was derived from (see ``models.article``).
+HEADER_REVISION = "marsad-content-hash"
 
 
 def consumer_group(stage: str) -> str:

@@ -19,7 +19,7 @@ from aiokafka.errors import KafkaError
 
 from streams.io.kafka import client_options
 from streams.io.topics import HEADER_PIPELINE
-from streams.runtime.handling import Outgoing, gate_key_of
+from streams.runtime.handling import Outgoing, gate_key_of, versioned
 from streams.runtime.metrics import RECONCILED
 from streams.settings import Settings
 from streams.stages.spec import StageSpec
@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 #: Every table key starts with one of these tags, so no input can write another kind's key:
 #: an article id or record id only ever lands after ``RECORD`` or ``GROUP`` (with its topic
 #: or alone), never as a watermark, and never as another article's group.
-RECORD = b"r\x00"  # + topic + NUL + gate key: one published record, with its versions
-GROUP = b"g\x00"  # + article id: all the gated outputs of one input article
+RECORD = b"r\x00"  # + topic + NUL + gate key (id NUL revision): one published record, with its versions
+GROUP = b"g\x00"  # + article id + NUL + revision: all the gated outputs of one article version
 WATERMARK = b"w\x00"  # + topic + NUL + partition: the output offset reconciled up to
 
 
@@ -84,8 +84,9 @@ class PublishGate:
             self.table[self._watermark_key(topic, partition)] = str(offset).encode()
 
     @staticmethod
-    def group_key(article_id: str) -> bytes:
-        return GROUP + article_id.encode()
+    def group_key(article_id: str, revision: bytes | None = None) -> bytes:
+        """The key of one article version's outputs (see :class:`streams.runtime.handling.Outgoing`)."""
+        return GROUP + versioned(article_id.encode(), revision)
 
     @staticmethod
     def record_key(topic: str, gate_key: bytes) -> bytes:
@@ -94,15 +95,20 @@ class PublishGate:
     def unpublished(self, article_id: str, outputs: Sequence[Outgoing]) -> list[Outgoing]:
         """The gated outputs of an article still to send under this version.
 
-        None once its group is marked; otherwise those reconciliation did not find.
+        None once the group of this article version is marked; otherwise those
+        reconciliation did not find. A new revision (a corrected text) is a new group.
         """
-        if self.published(self.group_key(article_id)):
+        revision = outputs[0].revision if outputs else None
+        if self.published(self.group_key(article_id, revision)):
             return []
         return [m for m in outputs if m.gate_key is None or not self.published(self.record_key(m.topic, m.gate_key))]
 
     def record(self, article_id: str, partition: int, sent: Sequence[tuple[Outgoing, Any]]) -> None:
-        """After the broker acknowledged them: mark the group, advance the watermarks."""
-        self.mark(self.group_key(article_id))
+        """After the broker acknowledged them: mark the group, advance the watermarks.
+
+        Nothing sent (all found by reconciliation): each record's key is marked already."""
+        if sent:
+            self.mark(self.group_key(article_id, sent[0][0].revision))
         highest: dict[str, int] = {}
         for message, metadata in sent:
             highest[message.topic] = max(highest.get(message.topic, -1), metadata.offset)
@@ -164,7 +170,7 @@ class PublishGate:
                         if record.offset >= end:
                             break
                         version = dict(record.headers or ()).get(HEADER_PIPELINE)
-                        key = gate_key_of(self.spec, topic, record.key, record.value)
+                        key = gate_key_of(self.spec, topic, record.key, record.value, record.headers or ())
                         if key is not None and version:
                             self.mark(self.record_key(topic, key), bytes(version))
                             found += 1

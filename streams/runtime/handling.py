@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -18,7 +19,7 @@ from pydantic import ValidationError
 from models import SCHEMA_VERSION, DeadLetter
 from models.base import Record, UnknownSchemaVersion
 from streams.errors import ArticleRejected, ArticleTooLarge
-from streams.io.topics import DLQ, HEADER_PIPELINE, HEADER_RECORD, HEADER_SCHEMA, HEADER_STAGE
+from streams.io.topics import DLQ, HEADER_PIPELINE, HEADER_RECORD, HEADER_REVISION, HEADER_SCHEMA, HEADER_STAGE
 from streams.runtime.budget import processing_budget
 from streams.stages.spec import STAGES, StageContext, StageSpec
 
@@ -31,7 +32,10 @@ class Outgoing:
 
     ``once``: a consumer-facing record, published once per ``gate_key`` and pipeline
     version (see ``docs/delivery.md``). The gate key is the article id for a stage's
-    sink record, and the record's own id for a side output (a PLOVER event).
+    sink record, and the record's own id for a side output (a PLOVER event), each
+    followed by NUL and the ``revision``: the content hash of the article version the
+    record was derived from (a corrected text under the same id is a new version, so
+    it is published; an exact repeat has the same hash and is not). No id contains NUL.
     """
 
     topic: str
@@ -40,6 +44,7 @@ class Outgoing:
     headers: list[tuple[str, bytes]] = field(default_factory=list)
     once: bool = False
     gate_key: bytes | None = None
+    revision: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +56,23 @@ class Outcome:
     failed: str | None = None  # the error class name when the message was dead-lettered
 
 
-def headers_for(stage: str, record: Record, context: StageContext) -> list[tuple[str, bytes]]:
-    return [
+def headers_for(
+    stage: str, record: Record, context: StageContext, revision: bytes | None = None
+) -> list[tuple[str, bytes]]:
+    headers = [
         (HEADER_SCHEMA, SCHEMA_VERSION.encode()),
         (HEADER_PIPELINE, context.pipeline_version.encode()),
         (HEADER_STAGE, stage.encode()),
         (HEADER_RECORD, record.record_name.encode()),
     ]
+    if revision is not None:
+        headers.append((HEADER_REVISION, revision))
+    return headers
+
+
+def versioned(gate_key: bytes, revision: bytes | None) -> bytes:
+    """A gate key of one article version: ``key`` NUL ``revision`` (the key alone without one)."""
+    return gate_key if revision is None else gate_key + b"\x00" + revision
 
 
 def handle_message(
@@ -107,10 +122,15 @@ def handle_message(
         )
     article_id: str = result.id  # type: ignore[attr-defined]
     out_key = article_id.encode()
+    content_hash = getattr(result, "content_hash", None)
+    revision = content_hash.encode() if isinstance(content_hash, str) else None
 
     def outgoing(topic: str, record: Record, once: bool, gate_key: bytes) -> Outgoing:
-        headers = headers_for(name, record, context)
-        return Outgoing(topic, out_key, record.to_json(), headers, once=once, gate_key=gate_key if once else None)
+        headers = headers_for(name, record, context, revision)
+        return Outgoing(
+            topic, out_key, record.to_json(), headers,
+            once=once, gate_key=versioned(gate_key, revision) if once else None, revision=revision if once else None,
+        )
 
     messages = [outgoing(spec.sink, result, spec.once, out_key)] if spec.sink is not None else []
     for side, records in sides:
@@ -118,16 +138,23 @@ def handle_message(
     return Outcome(messages, article_id=article_id)
 
 
-def gate_key_of(spec: StageSpec, topic: str, key: bytes | None, value: bytes | None) -> bytes | None:
-    """The gate key of a record already on one of ``spec``'s gated topics (see :class:`Outgoing`)."""
+def gate_key_of(
+    spec: StageSpec, topic: str, key: bytes | None, value: bytes | None, headers: Sequence[tuple[str, bytes]] = ()
+) -> bytes | None:
+    """The gate key of a record already on one of ``spec``'s gated topics (see :class:`Outgoing`).
+
+    Its revision comes from the ``marsad-content-hash`` header; a record written before
+    revisions existed has none, and its key is the bare id."""
+    revision = dict(headers).get(HEADER_REVISION)
+    revision = bytes(revision) if revision is not None else None
     if spec.keyed_by_article(topic):
-        return key
+        return versioned(key, revision) if key is not None else None
     try:
         data = orjson.loads(value or b"")
     except orjson.JSONDecodeError:
         return None
     ident = data.get("id") if isinstance(data, dict) else None
-    return ident.encode() if isinstance(ident, str) else None
+    return versioned(ident.encode(), revision) if isinstance(ident, str) else None
 
 
 def output_failed(

@@ -22,6 +22,7 @@ from streams.io.topics import (
     EVENTS,
     HEADER_PIPELINE,
     HEADER_RECORD,
+    HEADER_REVISION,
     HEADER_SCHEMA,
     HEADER_STAGE,
     NORMALISED,
@@ -96,6 +97,8 @@ _HEADERS: dict[str, str] = {
     HEADER_PIPELINE: "Version of the pipeline and its knowledge files that wrote the record",
     HEADER_STAGE: "The stage that wrote the record",
     HEADER_RECORD: "The record name (raw, normalised, entities, events, enriched, dlq, plover, story)",
+    HEADER_REVISION: "The content_hash of the article version the record was derived from: a corrected text "
+    "(same article id) is a new version, published again; an exact repeat is not",
 }
 
 

@@ -78,7 +78,7 @@ def test_no_gate_key_of_an_input_can_be_a_watermark_or_another_articles_group() 
     assert gate.watermark(ENRICHED, 0) == 41
     for forged in FORGED:
         # what an article or record id can reach: its own group, and its own record key
-        gate.record(forged, 0, [])
+        gate.record(forged, 0, [(_out(forged), _Sent(0))])
         gate.mark(gate.record_key(ENRICHED, forged.encode()))
     assert gate.watermark(ENRICHED, 0) == 41
     assert gate.unpublished("victim-9", [_out("victim-9")]) == []
