@@ -22,6 +22,7 @@ class _EntityWordsSpec(BaseModel):
     titles: list[str]
     descriptions: list[str]
     stop: list[str]
+    outlet_words: list[str] = []
     latin_stop: list[str]
 
 
@@ -69,6 +70,8 @@ class EntityWords:
     surname_suffixes: tuple[str, ...]
     #: Latin-script words that are no names (share buttons, months), case-folded.
     latin_stop: frozenset[str]
+    #: Kinds of outlet ("صحيفة", "قناة") before a quoted outlet name.
+    outlet_words: frozenset[str]
     #: Any title as a whole word.
     title_re: re.Pattern[str]
 
@@ -93,5 +96,6 @@ class EntityWords:
             compound_markers=_folded(names.compound_markers),
             surname_suffixes=tuple(sorted(_folded(names.surname_suffixes))),
             latin_stop=frozenset(word.casefold() for word in spec.latin_stop),
+            outlet_words=_folded(spec.outlet_words),
             title_re=_whole_words(titles),
         )

@@ -38,6 +38,7 @@ from streams.knowledge import Actor, ActorIndex, AliasKind, Knowledge, load_know
 from streams.knowledge.actors import Alias
 from streams.knowledge.entity_words import EntityWords
 from streams.knowledge.voice import Voice
+from streams.stages.outlets import find_quoted_outlets
 from streams.stages.persons import PersonName, find_person_names
 from streams.text.spans import Spans
 from streams.text.matchform import fold_phrase, span_to_original
@@ -130,8 +131,14 @@ def find_entities(article: NormalisedArticle, knowledge: Knowledge | None = None
     for actor, mention in _relatives(article, hits, index, words):
         mentions.setdefault(actor, []).append(mention)
         mentions[actor].sort(key=lambda m: m.start)
+    outlets = _quoted_outlets(article, index, words, Spans(covered))
+    for actor, mention in outlets:
+        covered.append((mention.start, mention.end))
+        if actor is not None:
+            mentions.setdefault(actor, []).append(mention)
+            mentions[actor].sort(key=lambda m: m.start)
     entities = [_entity(index.actors[actor], found) for actor, found in mentions.items()]
-    entities += _unlinked(article, Spans(covered), people, words.latin_stop)
+    entities += _unlinked(article, Spans(covered), people, words.latin_stop, [m for actor, m in outlets if actor is None])
     entities.sort(key=lambda entity: entity.mentions[0].start)
     return entities
 
@@ -184,6 +191,46 @@ def _after_person(
             start, end = sentence.start + start, sentence.start + end
             found.append((head, Mention(text=article.text[start:end], start=start, end=end)))
     return found
+
+
+def _quoted_outlets(
+    article: NormalisedArticle, index: ActorIndex, words: EntityWords, covered: Spans
+) -> list[tuple[int | None, Mention]]:
+    """Outlets cited by a quoted name after their kind («صحيفة "…"»; :mod:`streams.stages.outlets`).
+
+    A name the knowledge base knows as an organisation, alone or with its kind word
+    ("صحيفة احوال"), links to it; any other is an unlinked organisation. Names already
+    matched are left as they are.
+    """
+    found: list[tuple[int | None, Mention]] = []
+    for sentence in article.sentences:
+        for outlet in find_quoted_outlets(sentence.norm, words.outlet_words, words.stop):
+            start, end = span_to_original(sentence.shifts, outlet.start, outlet.end)
+            start, end = sentence.start + start, sentence.start + end
+            if covered.overlaps(start, end):
+                continue
+            name = sentence.norm[outlet.start : outlet.end]
+            kind = sentence.norm[outlet.kind_start : outlet.start].strip(' "')
+            actor = _organisation_named(index, name)
+            if actor is None:
+                actor = _organisation_named(index, f"{kind} {name}")
+            found.append((actor, Mention(text=article.text[start:end], start=start, end=end)))
+    return found
+
+
+def _organisation_named(index: ActorIndex, phrase: str) -> int | None:
+    """The one organisation whose full name is exactly ``phrase`` (folded), if any."""
+    for match in index.matcher.find(phrase):
+        if (match.start - len(match.clitic), match.end) != (0, len(phrase)) and (match.start, match.end) != (0, len(phrase)):
+            continue
+        actors = {
+            alias.actor
+            for alias in match.values
+            if alias.kind == AliasKind.NAME and index.actors[alias.actor].type == "ORG"
+        }
+        if len(actors) == 1:
+            return actors.pop()
+    return None
 
 
 def _names_inside(index: ActorIndex, norm: str, start: int, end: int, sentence: int) -> list[_Hit]:
@@ -580,9 +627,13 @@ def _latin_name(surface: str, latin_stop: frozenset[str]) -> bool:
 
 
 def _unlinked(
-    article: NormalisedArticle, covered: Spans, people: list[PersonName], latin_stop: frozenset[str] = frozenset()
+    article: NormalisedArticle,
+    covered: Spans,
+    people: list[PersonName],
+    latin_stop: frozenset[str] = frozenset(),
+    outlets: list[Mention] = (),  # type: ignore[assignment]
 ) -> list[Entity]:
-    """Names the knowledge base lacks: people's names, and names in Latin script."""
+    """Names the knowledge base lacks: people's names, cited outlets, and names in Latin script."""
     found: dict[str, Entity] = {}
 
     def add(surface: str, start: int, end: int, kind: str) -> Entity | None:
@@ -610,6 +661,12 @@ def _unlinked(
             start, end = original(number, surname_start, surname_end)
             if not covered.overlaps(start, end):
                 entity.mentions.append(Mention(text=article.text[start:end], start=start, end=end))
+    for outlet in outlets:  # already checked against the linked mentions
+        entity = found.get(outlet.text)
+        if entity is None:
+            found[outlet.text] = Entity(canonical=outlet.text, type="ORG", linked=False, mentions=[outlet])
+        elif entity.type == "ORG":
+            entity.mentions.append(outlet)
     for entity in found.values():
         entity.mentions.sort(key=lambda m: m.start)
     for sentence in article.sentences:

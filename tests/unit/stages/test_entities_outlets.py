@@ -1,0 +1,43 @@
+"""Entities: outlets cited by a quoted name after their kind, on sentences written for these tests."""
+
+from __future__ import annotations
+
+from models import EnrichedArticle
+from streams.stages.outlets import find_quoted_outlets
+from streams.text.matchform import fold_phrase
+
+KINDS = frozenset(map(fold_phrase, ["صحيفة", "قناة", "موقع", "تلفزيون"]))
+
+
+def _orgs(article: EnrichedArticle) -> dict[str, list[str]]:
+    return {e.canonical: [m.text for m in e.mentions] for e in article.entities if e.type == "ORG"}
+
+
+def test_the_quoted_name_after_the_kind_of_outlet_is_found_without_its_quotes() -> None:
+    norm = fold_phrase('ونقلت قناة "الوادي الأخضر" عن مصدر أمني، كما ذكر لموقع « نجمة الصحراء » أن الوفد وصل.')
+    found = [norm[o.start : o.end] for o in find_quoted_outlets(norm, KINDS)]
+    assert found == [fold_phrase("الوادي الأخضر"), fold_phrase("نجمة الصحراء")]
+
+
+def test_a_long_quotation_or_a_quote_without_a_kind_word_is_no_outlet() -> None:
+    long_quote = fold_phrase('وقال موقع "إن الحكومة لن تتراجع عن قرارها الأخير أبدا" في تقرير.')
+    assert find_quoted_outlets(long_quote, KINDS) == []
+    no_kind = fold_phrase('وقال المتحدث "الوضع هادئ" ثم غادر القاعة.')
+    assert find_quoted_outlets(no_kind, KINDS) == []
+
+
+def test_an_unknown_quoted_outlet_is_an_unlinked_organisation(analyse) -> None:
+    article = analyse('وبثت قناة "الوادي الأخضر" الليبية صورا للاجتماع في بنغازي مساء الاثنين.')
+    orgs = _orgs(article)
+    assert orgs.get("الوادي الأخضر") == ["الوادي الأخضر"]
+    outlet = next(e for e in article.entities if e.canonical == "الوادي الأخضر")
+    assert not outlet.linked
+    mention = outlet.mentions[0]
+    assert article.text[mention.start : mention.end] == "الوادي الأخضر"
+
+
+def test_a_known_outlet_in_quotes_links_with_its_kind_word(analyse) -> None:
+    # the knowledge base knows "صحيفة أحوال"; in quotes only the bare name stands after the kind
+    article = analyse('وأفادت صحيفة “أحوال” بأن الشركة فازت بعقود جديدة في ليبيا هذا العام.')
+    assert "أحوال" in _orgs(article).get("Ahval", [])
+    assert all(e.linked for e in article.entities if e.type == "ORG")
