@@ -56,6 +56,11 @@ class _VerbSpec(BaseModel):
     negative: bool = False
     #: With a person as its object the verb codes this type instead ("هاجم أردوغان حفتر": words).
     person_object: EventType | None = None
+    #: None of these words may be in the sentence (the deal ratified is another one).
+    unless: list[str] = Field(default_factory=list)
+    #: Refers back: codes the type only once another trigger named it earlier in the article
+    #: ("صادق البرلمان على المذكرة" after the maritime memorandum was named).
+    anaphoric: bool = False
 
 
 class _TypeSpec(BaseModel):
@@ -72,8 +77,9 @@ class _TypeSpec(BaseModel):
     merge: str = Field("shared_actor", pattern="^(shared_actor|any_shared|speaker|affair)$")
     #: What makes two mentions different events despite a shared participant: other
     #: counterparts (a meeting), another country (a visit), or other actors (sides: in a
-    #: fight, one side's attack and the other's answer are two actions).
-    distinct: str | None = Field(None, pattern="^(counterparts|destinations|sides)$")
+    #: fight, one side's attack and the other's answer are two actions; acts: in an affair,
+    #: a verb whose actor the affair does not yet have is another step of it).
+    distinct: str | None = Field(None, pattern="^(counterparts|destinations|sides|acts)$")
     #: Needs an actor (a statement without a speaker is none).
     needs_actor: bool = False
     #: Two parties: without a target, the previous event's actor is the other party.
@@ -183,6 +189,8 @@ class Trigger:
     verb: bool = False
     #: The type it codes when its object is a person (see ``_VerbSpec.person_object``).
     person_object: EventType | None = None
+    unless: tuple[str, ...] = ()
+    anaphoric: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +299,8 @@ class TriggerLexicon:
                 requires=tuple(fold_phrase(word) for word in trigger.requires),
                 verb=verb,
                 person_object=getattr(trigger, "person_object", None),
+                unless=tuple(fold_phrase(word) for word in getattr(trigger, "unless", ())),
+                anaphoric=getattr(trigger, "anaphoric", False),
             )
             entries.extend((variant, coded) for variant in phrases)
 

@@ -22,6 +22,11 @@ such as "التركي" never acts, outlets only speak):
   speech verb inside quoted words or after another's إن/أن is part of what someone said;
   a statement gives way to the event its sentence reports; attacking a person
   ("هاجم أردوغان حفتر") is done with words;
+* a trigger's participants after it end where the next verb trigger's clause starts
+  ("التقى X Y، كما اجتمع Z بـW"); a body right before a person in a host's title is not
+  the host ("استقبل قائد القوات البرية، الفريق X، Y");
+* an anaphoric trigger ("صادق على المذكرة") codes its type only once another trigger has
+  named it in the article; ``unless`` words rule a trigger out (another deal ratified);
 * a noun and its verb naming one event in a row are one mention; a noun after "هامش" is
   the setting; a sentence with a trigger but no participants continues the previous
   event's participants when that event is at most ``carry_over`` sentences back;
@@ -36,8 +41,9 @@ Repeats of an event merge into the first: same type, a shared participant that i
 actor of one of them, both real (asserted, reported, historical) or both not (planned,
 hypothetical). For a visit any shared participant will do, unless it goes to another
 country; a meeting with other named counterparts is another meeting; statements by the
-same speaker are one; the maritime accord, migration and reconstruction are one affair
-per article each.
+same speaker are one; the acts of opposing sides are two clashes; the maritime accord,
+migration and reconstruction are one affair per article each, except that a verb whose
+actor the maritime affair does not yet have is another party's step in it (ratification).
 
 Every look-up is a bisection over the sentence's sorted participants and cues, bounded
 by the windows in the lexicon, so the stage stays near-linear in the article's length
@@ -262,10 +268,13 @@ def find_events(article: EntitiesArticle, knowledge: Knowledge | None = None) ->
     kinds = {entity.canonical: entity.type for entity in article.entities}
     by_sentence = _participants_by_sentence(article, roles)
     events: list[tuple[int, Event]] = []
+    introduced: set[EventType] = set()  # types a (not anaphoric) trigger has named so far
+    acts: set[int] = set()  # ids of events a verb names
     for number, sentence in enumerate(article.sentences):
         participants = by_sentence.get(number, [])
         view = _view(sentence, participants, lexicon)
-        hits = _triggers(view, lexicon)
+        hits = _triggers(view, lexicon, introduced)
+        introduced |= {trigger.type for _, _, trigger in hits if not trigger.anaphoric}
         for position, (start, end, trigger) in enumerate(hits):
             previous = events[-1][1] if events and number - events[-1][0] <= words.carry_over else None
             bound = _clause_end(hits, position)
@@ -285,6 +294,8 @@ def find_events(article: EntitiesArticle, knowledge: Knowledge | None = None) ->
                 # "التقى خلالها وزير الدفاع التركي": the other party is the previous event's actor
                 event.targets = [a for a in previous.actors if a not in event.actors]
             events.append((number, event))
+            if trigger.verb:
+                acts.add(id(event))
             also = lexicon.host_also.get(event.type)
             if trigger.host and also and any(kinds.get(name) == "PER" for name in event.targets):
                 # "استقبل المشير حفتر الوزير": a reception by a person is also a meeting
@@ -292,7 +303,7 @@ def find_events(article: EntitiesArticle, knowledge: Knowledge | None = None) ->
                 events.append((number, event.model_copy(update={"type": also, "cameo": codes.cameo,
                     "plover": Plover(event=codes.plover_event, mode=codes.plover_mode, context=list(codes.context))})))
     parties = frozenset(name for name, kind in kinds.items() if kind in ("PER", "ORG"))
-    return _merge([event for _, event in events], lexicon, parties, roles.countries)
+    return _merge([event for _, event in events], lexicon, parties, roles.countries, frozenset(acts))
 
 
 
@@ -310,18 +321,24 @@ def _clause_end(hits: list[tuple[int, int, Trigger]], position: int) -> int:
     return 1 << 60
 
 
-def _triggers(view: _View, lexicon: TriggerLexicon) -> list[tuple[int, int, Trigger]]:
-    """Trigger hits of a sentence: not inside a name, ``requires`` met, weaker types suppressed."""
+def _triggers(
+    view: _View, lexicon: TriggerLexicon, named: set[EventType] | None = None
+) -> list[tuple[int, int, Trigger]]:
+    """Trigger hits of a sentence: not inside a name, ``requires`` met and ``unless`` not,
+    an anaphoric one only once its type is ``named``, weaker types suppressed."""
     words = lexicon.roles
     assert words is not None
     found: list[tuple[int, int, Trigger]] = []
     last_end: dict[EventType, tuple[int, bool]] = {}
     last_speech: int | None = None
+    pending: list[tuple[int, int, Trigger]] = []
     for match in lexicon.matcher.find(view.sentence.norm):
         if view.overlaps_name(match.start, match.end):
             continue
         for trigger in match.values:
             if trigger.requires and not any(view.has(word) for word in trigger.requires):
+                continue
+            if trigger.unless and any(view.has(word) for word in trigger.unless):
                 continue
             if trigger.verb and lexicon.policy(trigger.type).merge == "speaker":
                 if view.quoted(match.start):
@@ -332,6 +349,9 @@ def _triggers(view: _View, lexicon: TriggerLexicon) -> list[tuple[int, int, Trig
                     continue  # "قال X إن Y أكد …": Y's words are part of X's statement
                 last_speech = match.end
             start = match.start - len(match.clitic)
+            if trigger.anaphoric and trigger.type not in (named or ()):
+                pending.append((start, match.end, trigger))  # counts once another trigger names its type
+                continue
             if not trigger.verb and word_before(view.sentence.norm, start) in words.setting:
                 continue  # "على هامش المؤتمر": the setting of what the sentence tells
             previous = last_end.get(trigger.type)
@@ -339,6 +359,8 @@ def _triggers(view: _View, lexicon: TriggerLexicon) -> list[tuple[int, int, Trig
                 continue  # the same event named twice in a row ("زيارة … زار"); two verbs are two clauses
             found.append((start, match.end, trigger))
             last_end[trigger.type] = (match.end, trigger.verb)
+    here = {trigger.type for _, _, trigger in found}
+    found = sorted(found + [item for item in pending if item[2].type in here])
     types = {trigger.type for _, _, trigger in found}
     suppressed = {weaker for kind in types for weaker in lexicon.suppresses.get(kind, ())}
     # "رفض عقد أي اتفاقية": a deal named only in what someone says is the statement's topic
@@ -728,6 +750,7 @@ def _merge(
     lexicon: TriggerLexicon,
     parties: frozenset[str] = frozenset(),
     countries: frozenset[str] = frozenset(),
+    acts: frozenset[int] = frozenset(),
 ) -> list[Event]:
     """Fold repeats of an event into the first (see the module docstring).
 
@@ -746,6 +769,11 @@ def _merge(
             continue
         if policy.merge == "affair":  # one affair per article: mentions pool their participants
             kept = affair.get(event.type)
+            if policy.distinct == "acts" and kept is not None and id(event) in acts and event.actors:
+                steps = [e for e in merged if e.type == event.type]
+                if not any(set(event.actors) & set(e.actors + e.targets) for e in steps):
+                    merged.append(event)  # "صادق البرلمان على المذكرة": another party's step in the affair
+                    continue
             if kept is None:
                 affair[event.type] = event
                 merged.append(event)

@@ -130,7 +130,7 @@ class Crosswalk:
 
     def _cameo(self, event: Event) -> str | None:
         spec = self.types.get(event.type)
-        if spec is None:  # OTHER: nothing PLOVER codes
+        if spec is None:  # a type plover.yaml does not list: nothing PLOVER codes
             return None
         if event.type == EventType.STATEMENT:
             matches = self.statement_cues.find(fold(event.evidence.text).text)
@@ -288,7 +288,8 @@ def plover_events(
 ) -> list[PloverEvent]:
     """The PLOVER records of an article's events, ids ``{article}-{n}`` by the event's position.
 
-    Events PLOVER has no category for (a bare statement, OTHER) get no record, so ids can skip.
+    Events PLOVER has no category for (a bare statement, an OTHER event without a CAMEO code)
+    get no record, so ids can skip.
     """
     table = crosswalk()
     now = now or datetime.now(timezone.utc)

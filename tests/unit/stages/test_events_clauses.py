@@ -62,3 +62,51 @@ def test_a_body_in_the_hosts_title_is_not_the_host(analyse) -> None:
     meeting = _events(article, EventType.MEETING)
     assert [(v.actors, v.targets) for v in visit] == [(["Saddam Haftar"], ["Selcuk Bayraktaroglu"])]
     assert [(m.actors, m.targets) for m in meeting] == [(["Saddam Haftar"], ["Selcuk Bayraktaroglu"])]
+
+
+def test_a_seizure_is_an_act_of_its_own(analyse) -> None:
+    article = analyse("احتجزت قوات حفتر سفينة تركية قرب ميناء درنة يوم الاثنين.", published_at=PUBLISHED)
+    seizure = _events(article, EventType.OTHER)
+    assert [(e.actors, e.targets) for e in seizure] == [(["Libyan National Army"], ["Turkey"])]
+    assert seizure[0].cameo == "173" and seizure[0].plover.event == "COERCE"
+
+
+def test_an_announced_seizure_is_a_statement_and_the_seizure(analyse) -> None:
+    article = analyse("أعلنت قوات حفتر احتجاز سفينة شحن تركية قبالة درنة.", published_at=PUBLISHED)
+    assert {e.type for e in article.events} == {EventType.STATEMENT, EventType.OTHER}
+    assert _events(article, EventType.OTHER)[0].actors == ["Libyan National Army"]
+
+
+def test_describing_someone_is_a_statement(analyse) -> None:
+    article = analyse("ووصف رجب طيب أردوغان خليفة حفتر بالانقلابي في كلمة أمام البرلمان.", published_at=PUBLISHED)
+    statement = _events(article, EventType.STATEMENT)
+    assert [(s.actors, s.targets) for s in statement] == [(["Recep Tayyip Erdogan"], ["Khalifa Haftar"])]
+
+
+def test_an_outlets_description_is_no_statement(analyse) -> None:
+    article = analyse("ووصفت وكالة الأناضول الزيارة بالمهمة.", published_at=PUBLISHED)
+    assert _events(article, EventType.STATEMENT) == []
+
+
+_SIGNED = "وقعت تركيا وحكومة الوفاق مذكرة تفاهم لترسيم الحدود البحرية في نوفمبر."
+
+
+def test_ratifying_the_named_maritime_memorandum_is_another_step_of_it(analyse) -> None:
+    article = analyse(_SIGNED + " وصادق البرلمان التركي على المذكرة يوم الخميس.", published_at=PUBLISHED)
+    steps = _events(article, EventType.MARITIME_BOUNDARY)
+    assert len(steps) == 2
+    assert steps[1].actors == ["Grand National Assembly of Turkey"] and steps[1].trigger == "وصادق"
+    assert _events(article, EventType.AGREEMENT) == []
+
+
+def test_a_ratification_codes_nothing_before_the_deal_is_named(analyse) -> None:
+    article = analyse("صادق البرلمان التركي على المذكرة يوم الخميس.", published_at=PUBLISHED)
+    assert _events(article, EventType.MARITIME_BOUNDARY) == []
+
+
+def test_ratifying_a_security_memorandum_is_not_the_maritime_deal(analyse) -> None:
+    article = analyse(
+        _SIGNED + " وصادق البرلمان التركي على مذكرة التعاون الأمني والعسكري يوم السبت.", published_at=PUBLISHED
+    )
+    steps = _events(article, EventType.MARITIME_BOUNDARY)
+    assert [e.trigger for e in steps] == ["لترسيم الحدود البحرية"]
