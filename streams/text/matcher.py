@@ -67,6 +67,12 @@ class PhraseMatcher(Generic[T]):
             if clitics and phrase.startswith("ال") and len(phrase) > 3 and phrase[1:] not in self._values:
                 patterns.append(phrase[1:])
                 self._meta.append((phrase, True))
+        # Per pattern index, looked up on every hit: its phrase and values, whether it was
+        # written without its article's alef, whether it may end inside a word.
+        self._phrases = [phrase for phrase, _ in self._meta]
+        self._hit_values = [self._values[phrase] for phrase in self._phrases]
+        self._fused = [fused for _, fused in self._meta]
+        self._open = [open_end or phrase in self._open_phrases for phrase in self._phrases]
         self._automaton = ahocorasick_rs.AhoCorasick(patterns) if patterns else None
         # Leftmost-longest, non-overlapping: the fast path when no nesting is asked for.
         self._leftmost = (
@@ -77,20 +83,24 @@ class PhraseMatcher(Generic[T]):
         return len(self._values)
 
     def _is_open(self, index: int) -> bool:
-        return self._open_end or self._meta[index][0] in self._open_phrases
+        return self._open[index]
 
     def _clitic(self, text: str, start: int, index: int) -> str | None:
-        """The proclitics between the start of the word and the hit, or None if not allowed."""
-        word_start = start
-        while word_start > 0 and text[word_start - 1].isalnum() and start - word_start <= _LONGEST_CLITIC:
-            word_start -= 1
+        """The proclitics between the start of the word and the hit, or None if not allowed.
+
+        No allowed clitic sequence is longer than two letters, so three letters before
+        the hit mean it is inside a word.
+        """
+        if start == 0 or not text[start - 1].isalnum():
+            return None if self._fused[index] else ""
+        word_start = start - 1
         if word_start > 0 and text[word_start - 1].isalnum():
-            return None
+            word_start -= 1
+            if word_start > 0 and text[word_start - 1].isalnum():
+                return None
         clitic = text[word_start:start]
-        if self._meta[index][1]:
+        if self._fused[index]:
             return clitic if clitic in _CLITICS_BEFORE_ARTICLE else None
-        if not clitic:
-            return clitic
         return clitic if self._clitics and clitic in CLITICS else None
 
     def _find_leftmost(self, text: str) -> list[PhraseMatch[T]] | None:
@@ -99,13 +109,13 @@ class PhraseMatcher(Generic[T]):
         A hit inside a word may hide a valid shorter one; the full search settles those.
         """
         size = len(text)
+        clitic_of, is_open, phrases, values = self._clitic, self._open, self._phrases, self._hit_values
         matches: list[PhraseMatch[T]] = []
         for index, start, end in self._leftmost.find_matches_as_indexes(text):  # type: ignore[union-attr]
-            clitic = self._clitic(text, start, index)
-            if clitic is None or (end < size and text[end].isalnum() and not self._is_open(index)):
+            clitic = clitic_of(text, start, index)
+            if clitic is None or (end < size and not is_open[index] and text[end].isalnum()):
                 return None
-            phrase = self._meta[index][0]
-            matches.append(PhraseMatch(start, end, phrase, clitic, self._values[phrase]))
+            matches.append(PhraseMatch(start, end, phrases[index], clitic, values[index]))
         return matches
 
     def find(self, text: str, *, nested: bool = False) -> list[PhraseMatch[T]]:
@@ -121,36 +131,42 @@ class PhraseMatcher(Generic[T]):
             if fast is not None:
                 return fast
         size = len(text)
-        is_open = self._is_open
-        # (start of the word with its clitics, end, pattern index, clitics)
-        candidates: list[tuple[int, int, int, str]] = []
+        is_open, fused, clitic_of = self._open, self._fused, self._clitic
+        # (-length, start of the word with its clitics, hit order, end, pattern index, clitics):
+        # sorted as tuples, longest first, then leftmost, then in the automaton's order.
+        candidates: list[tuple[int, int, int, int, int, str]] = []
         for index, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
-            if end < size and text[end].isalnum() and not is_open(index):
+            if end < size and not is_open[index] and text[end].isalnum():
                 continue
-            clitic = self._clitic(text, start, index)
+            if start == 0 or not text[start - 1].isalnum():  # the usual case: the hit starts a word
+                if not fused[index]:
+                    candidates.append((start - end, start, len(candidates), end, index, ""))
+                continue
+            clitic = clitic_of(text, start, index)
             if clitic is not None:
-                candidates.append((start - len(clitic), end, index, clitic))
+                begin = start - len(clitic)
+                candidates.append((begin - end, begin, len(candidates), end, index, clitic))
         if not candidates:
             return []
-        candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
+        candidates.sort()
         occupied = bytearray(size)
-        taken: list[tuple[int, int, int, str]] = []
-        rest: list[tuple[int, int, int, str]] = []
+        taken: list[tuple[int, int, int, int, int, str]] = []
+        rest: list[tuple[int, int, int, int, int, str]] = []
         for candidate in candidates:
-            start, end = candidate[0], candidate[1]
+            start, end = candidate[1], candidate[3]
             if occupied.find(1, start, end) == -1:
                 occupied[start:end] = b"\x01" * (end - start)
                 taken.append(candidate)
             else:
                 rest.append(candidate)
-        inner: list[tuple[int, int, int, str]] = []
+        inner: list[tuple[int, int, int, int, int, str]] = []
         if nested and rest:
             inside = bytearray(size)
             # taken matches do not overlap: the one that may hold a span starts last at or before it
-            spans = sorted((c[0], c[1]) for c in taken)
+            spans = sorted((c[1], c[3]) for c in taken)
             span_starts = [s for s, _ in spans]
             for candidate in rest:
-                start, end = candidate[0], candidate[1]
+                start, end = candidate[1], candidate[3]
                 if inside.find(1, start, end) != -1:
                     continue
                 holder = bisect_right(span_starts, start) - 1
@@ -158,9 +174,9 @@ class PhraseMatcher(Generic[T]):
                     inside[start:end] = b"\x01" * (end - start)
                     inner.append(candidate)
         matches = []
+        phrases, values = self._phrases, self._hit_values
         for group, is_nested in ((taken, False), (inner, True)):
-            for start, end, index, clitic in group:
-                phrase = self._meta[index][0]
-                matches.append(PhraseMatch(start + len(clitic), end, phrase, clitic, self._values[phrase], is_nested))
+            for _, start, _, end, index, clitic in group:
+                matches.append(PhraseMatch(start + len(clitic), end, phrases[index], clitic, values[index], is_nested))
         matches.sort(key=lambda match: (match.start, match.nested))
         return matches

@@ -15,6 +15,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 TATWEEL = "\u0640"
 #: The Arabic diacritics (harakat, tanwin, shadda, sukun, superscript alef): U+064B-0652
@@ -129,8 +130,12 @@ def fold(text: str) -> Folded:
     return _drop(mapped)
 
 
+@lru_cache(maxsize=1 << 16)
 def fold_phrase(text: str) -> str:
-    """The matching form of a lexicon phrase (no offsets needed), trimmed."""
+    """The matching form of a lexicon phrase (no offsets needed), trimmed.
+
+    Cached: the stages fold the same lexicon phrases and mention texts for every article.
+    """
     return fold(text).text.strip()
 
 

@@ -15,13 +15,24 @@ from models import Sentence
 from streams.text.matchform import span_to_original
 
 _TOKEN_RE = re.compile(r"\w+|[^\w\s]")
-_LAST_WORD_RE = re.compile(r"(\w+)\W*$")
 
 
 def word_before(text: str, position: int, window: int = 30) -> str:
-    """The last word ending before ``position`` (punctuation between is skipped), or ""."""
-    match = _LAST_WORD_RE.search(text, max(0, position - window), position)
-    return match.group(1) if match else ""
+    """The last word ending before ``position`` (punctuation between is skipped), or "".
+
+    Only the ``window`` characters before ``position`` are looked at (a word cut by the
+    window's start comes out cut). A backward scan over the few characters it needs: a
+    regex over the window would try every start in it. ``\\w`` in Python's ``re`` is
+    ``str.isalnum()`` or ``_``.
+    """
+    end = min(position, len(text))
+    low = max(0, position - window)
+    while end > low and not (text[end - 1].isalnum() or text[end - 1] == "_"):
+        end -= 1
+    start = end
+    while start > low and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    return text[start:end]
 
 
 @dataclass(frozen=True, slots=True)
