@@ -112,6 +112,11 @@ def find_entities(article: NormalisedArticle, knowledge: Knowledge | None = None
                     hits += _names_inside(index, sentence.norm, match.start, match.end, number)
                     continue
             hits.append(_Hit(match.start, match.end, number, aliases, match.clitic, match.nested))
+            if match.nested:
+                # one level deeper: a long name inside a longer one may hold a third
+                # ("مجلس النواب" in "الحكومة المكلفة من مجلس النواب" in "… من مجلس النواب في طبرق")
+                # (only organisations: a city or continent that deep is part of a name)
+                hits += _names_inside(index, sentence.norm, match.start, match.end, number, only_type="ORG")
     voice = knowledge.voice.voice(sentence.norm for sentence in article.sentences)
     topic = knowledge.topics.topic(sentence.norm for sentence in article.sentences)
     people = _people(article, hits, words)
@@ -233,8 +238,11 @@ def _organisation_named(index: ActorIndex, phrase: str) -> int | None:
     return None
 
 
-def _names_inside(index: ActorIndex, norm: str, start: int, end: int, sentence: int) -> list[_Hit]:
-    """Nested names that stand on their own inside the span of a context-bound phrase.
+def _names_inside(
+    index: ActorIndex, norm: str, start: int, end: int, sentence: int, only_type: str | None = None
+) -> list[_Hit]:
+    """Nested names that stand on their own inside the span of a matched phrase (of actors
+    of ``only_type`` if given).
 
     The span is a matched phrase, so the work is bounded by the longest alias.
     """
@@ -242,7 +250,11 @@ def _names_inside(index: ActorIndex, norm: str, start: int, end: int, sentence: 
     for match in index.matcher.find(norm[start:end], nested=True):
         if (match.start, match.end) == (0, end - start):
             continue
-        aliases = tuple(a for a in match.values if a.kind not in _CONTEXT_BOUND)
+        aliases = tuple(
+            a
+            for a in match.values
+            if a.kind not in _CONTEXT_BOUND and (only_type is None or index.actors[a.actor].type == only_type)
+        )
         if aliases:
             found.append(_Hit(start + match.start, start + match.end, sentence, aliases, match.clitic, True))
     return found

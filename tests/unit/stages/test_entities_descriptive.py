@@ -20,3 +20,14 @@ def test_the_memorandum_in_copy_on_oil_is_the_hydrocarbons_one(analyse) -> None:
     assert _canonical_of(article, "مذكرة تفاهم") == "Libya-Turkey hydrocarbons memorandum of understanding (2022)"
     article = analyse("انتقدت اليونان مذكرة التفاهم التركية الليبية بشأن الموارد الهيدروكربونية قبالة السواحل.")
     assert _canonical_of(article, "مذكرة التفاهم") == "Libya-Turkey hydrocarbons memorandum of understanding (2022)"
+
+
+def test_a_body_named_inside_a_government_named_by_its_mandate_is_found_too(analyse) -> None:
+    # the government's long name (a knowledge-base alias) holds a shorter one of itself,
+    # which holds the parliament: both organisations are named
+    article = analyse("رحب وزير في الحكومة الليبية المكلفة من مجلس النواب في طبرق بعودة الرحلات الجوية.")
+    canonicals = {e.canonical for e in article.entities}
+    assert {"Government of National Stability", "House of Representatives (Libya)"} <= canonicals
+    # a city inside the name of a conference is no mention of the city
+    article = analyse("شاركت الوفود في مؤتمر برلين حول ليبيا قبل أسابيع.")
+    assert "Berlin" not in {e.canonical for e in article.entities}
