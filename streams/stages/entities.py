@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from models import EntitiesArticle, Entity, Mention, NormalisedArticle
@@ -157,11 +158,17 @@ def _relatives(
     member of a family commanding an armed group is that group.
     """
     actors = index.actors
-    heads = {fold_phrase(short): i for i, actor in enumerate(actors) if actor.prefer for short in actor.short}
+    heads = _family_heads(index)
     groups = {family: index.by_canonical[canonical] for family, canonical in words.forces_of.items() if canonical in index.by_canonical}
     found = _after_person(article, hits, actors, words.father_re, heads, skip_self=True)
     found += _after_person(article, hits, actors, words.forces_re, groups, skip_self=False)
     return found
+
+
+@lru_cache(maxsize=8)
+def _family_heads(index: ActorIndex) -> dict[str, int]:
+    """Folded short names of the preferred actors: once per loaded knowledge, not per article."""
+    return {fold_phrase(short): i for i, actor in enumerate(index.actors) if actor.prefer for short in actor.short}
 
 
 def _after_person(
