@@ -110,3 +110,10 @@ def test_ratifying_a_security_memorandum_is_not_the_maritime_deal(analyse) -> No
     )
     steps = _events(article, EventType.MARITIME_BOUNDARY)
     assert [e.trigger for e in steps] == ["لترسيم الحدود البحرية"]
+
+
+def test_a_visit_needs_a_visitor(analyse) -> None:
+    article = analyse("وأضاف أن هناك زيارة مرتقبة إلى تركيا لم يحدد موعدها بعد.", published_at=PUBLISHED)
+    assert _events(article, EventType.VISIT) == []
+    article = analyse("وأضاف أن صدام حفتر يعتزم زيارة تركيا الشهر المقبل.", published_at=PUBLISHED)
+    assert [v.actors for v in _events(article, EventType.VISIT)] == [["Saddam Haftar"]]
