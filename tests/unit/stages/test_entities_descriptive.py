@@ -31,3 +31,16 @@ def test_a_body_named_inside_a_government_named_by_its_mandate_is_found_too(anal
     # a city inside the name of a conference is no mention of the city
     article = analyse("شاركت الوفود في مؤتمر برلين حول ليبيا قبل أسابيع.")
     assert "Berlin" not in {e.canonical for e in article.entities}
+
+
+def test_haftar_in_the_spelling_of_translated_copy(analyse) -> None:
+    article = analyse("التقى المشير خليفة هافتار وفدا عسكريا في بنغازي، وحضر صدام هافتار جانبا من اللقاء.")
+    assert _canonical_of(article, "خليفة هافتار") == "Khalifa Haftar"
+    assert _canonical_of(article, "صدام هافتار") == "Saddam Haftar"
+
+
+def test_turkish_bodies_and_firms_by_the_names_arabic_copy_gives_them(analyse) -> None:
+    article = analyse("ناقش أردوغان خلال اجتماع الحكومة الرئاسية عقدا جديدا لشركة توسيالي في منطقة رأس المنقار.")
+    assert _canonical_of(article, "الحكومة الرئاسية") == "Cabinet of Turkey"
+    assert _canonical_of(article, "توسيالي") == "Tosyali Holding"
+    assert _canonical_of(article, "رأس المنقار") == "Ras al-Manqar"
