@@ -72,8 +72,13 @@ def create_app(settings: Settings, stages: Sequence[str | StageSpec]) -> faust.A
         web_metrics_enabled=False,
     )
     app.marsad_fetch_max_wait_ms = settings.fetch_max_wait_ms  # type: ignore[attr-defined]
+    app.marsad_settings = settings  # type: ignore[attr-defined] - read by the patches (partition ends)
     agents = register_agents(app, settings, specs, context)
     keep_topics(app, settings, specs)
+    if app.tables:
+        from streams.runtime.recovery_watch import watch_recovery
+
+        watch_recovery(app, settings)
     if settings.web_enabled:
         register_web(app, settings, specs, agents)
     return app

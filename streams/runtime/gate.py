@@ -20,6 +20,7 @@ from aiokafka.errors import KafkaError
 from streams.io.kafka import client_options
 from streams.io.topics import HEADER_PIPELINE
 from streams.runtime.handling import Outgoing, gate_key_of, versioned
+from streams.runtime.logend import log_ends
 from streams.runtime.metrics import RECONCILED
 from streams.settings import Settings
 from streams.stages.spec import StageSpec
@@ -135,7 +136,7 @@ class PublishGate:
                 try:
                     await self._reconcile(topic, partition)
                     break
-                except KafkaError as error:  # the broker is away (restarting): hold the partition, retry
+                except (KafkaError, TimeoutError) as error:  # the broker is away (restarting): hold the partition, retry
                     if self.app.should_stop:
                         raise
                     log.warning("gate %s: cannot read %s[%d] (%r); retrying in %.1f s", self.stage, topic, partition, error, delay)
@@ -157,7 +158,7 @@ class PublishGate:
             # offsets first: once the partition is assigned, a fetch long-poll is in flight
             # and Tansu answers the next request on the connection only after it
             begin = (await consumer.beginning_offsets([tp]))[tp]
-            end = (await consumer.end_offsets([tp]))[tp]
+            end = (await log_ends(self.settings, [tp]))[tp]  # ListOffsets can fall short of it
             mark = self.watermark(topic, partition)
             start = max(begin, mark + 1 if mark is not None else begin)
             found = 0

@@ -29,7 +29,13 @@ GAPS = Counter(
 )
 TABLE_REBUILDS = Counter(
     "marsad_table_rebuilds",
-    "Table partitions rebuilt from their changelog because local state was ahead of it",
+    "Table partitions whose changelog ended below what had been read from it (a broker that lost it), rebuilt from it",
+    ["changelog"],
+    registry=REGISTRY,
+)
+RECOVERY_RESTARTS = Counter(
+    "marsad_recovery_restarts",
+    "Table recoveries started again because the changelog offsets they waited for no longer existed",
     ["changelog"],
     registry=REGISTRY,
 )

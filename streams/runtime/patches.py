@@ -44,7 +44,7 @@ def apply() -> None:
     check_versions()
     leave_group_on_generation_zero()
     seek_before_resume()
-    rebuild_tables_ahead_of_their_changelog()
+    rebuild_tables_from_their_changelog()
     configurable_fetch_wait()
     disable_unsafe_codecs()
 
@@ -130,7 +130,7 @@ def seek_before_resume() -> None:
         streams = {tp for tp in consumer.assignment() if not self._is_changelog_tp(tp)}
         committed = committed_offsets(consumer)
         if streams:
-            ends = await asyncio.wait_for(consumer.highwaters(*streams), timeout=timeout)  # _wait returns nothing
+            ends = await partition_ends(self.app, consumer, streams, timeout)
             reset_offsets_past_the_end(committed, ends)
         for tp in streams:
             if not committed.get(tp):
@@ -202,6 +202,22 @@ def seek_before_resume() -> None:
     Recovery._marsad_seek_first = True  # type: ignore[attr-defined]
 
 
+async def partition_ends(app: Any, consumer: Any, partitions: Any, timeout: float) -> dict[Any, int]:
+    """The log ends of ``partitions`` (:func:`streams.runtime.logend.log_ends`), or Faust's
+    ``highwaters`` (``ListOffsets``) for an app built without Marsad settings."""
+    import asyncio
+
+    from streams.runtime.logend import log_ends
+
+    settings = getattr(app, "marsad_settings", None)
+    if settings is not None:
+        try:
+            return await log_ends(settings, partitions, timeout=timeout)
+        except (KafkaError, TimeoutError) as error:
+            log.warning("could not read the partitions' log ends (%r); using the broker's listed offsets", error)
+    return dict(await asyncio.wait_for(consumer.highwaters(*partitions), timeout=timeout))
+
+
 def reset_offsets_past_the_end(committed: dict[Any, int | None], ends: dict[Any, int | None]) -> list[Any]:
     """Forget committed offsets past their partition's end (the broker lost its log), counting each.
 
@@ -209,15 +225,16 @@ def reset_offsets_past_the_end(committed: dict[Any, int | None], ends: dict[Any,
     broker answers with nothing, and the stage would wait at the old offset forever (seen
     after a restart of the embedded broker). A forgotten offset is then sought per
     ``auto.offset.reset`` (earliest): the partition is read from its new beginning.
+    ``ends`` must be the logs' ends (:func:`streams.runtime.logend.log_ends`): the embedded
+    broker's ``ListOffsets`` can report less, and a caught-up partition would be read again.
     """
+    from streams.runtime.logend import past_the_end
     from streams.runtime.metrics import OFFSET_RESETS
 
     reset = []
     for tp, end in ends.items():
         offset = committed.get(tp)
-        # one offset of slack: the embedded broker reports a partition's end as its last
-        # offset, one below Kafka's next offset, so a caught-up consumer sits at end + 1 there
-        if offset and end is not None and offset > end + 1:
+        if offset and past_the_end(offset, end):
             log.warning("%s: committed offset %d is past the partition's end %d; reading it from the beginning", tp, offset, end)
             committed[tp] = None
             OFFSET_RESETS.labels(tp.topic).inc()
@@ -251,64 +268,84 @@ def configurable_fetch_wait() -> None:
     AIOKafkaConsumerThread._marsad_fetch_wait = True  # type: ignore[attr-defined]
 
 
-def rebuild_tables_ahead_of_their_changelog() -> None:
-    """Rebuild a table partition from its changelog when local state is ahead of it, instead of crashing.
+def rebuild_tables_from_their_changelog() -> None:
+    """Make every table recovery rebuild the table from its changelog: what the broker has is the truth.
 
-    Faust keeps, per changelog partition, the offset its table state has read up to, and
-    refuses to recover (``ConsistencyError``) when that offset is past the changelog's end:
-    seen when a second worker of the stage started and stopped on the same host, and after
-    a broker lost its data. The changelog is the truth: the partition's local keys are
-    dropped and it is read again from the changelog's beginning (counted in
-    ``marsad_table_rebuilds_total``). Idempotent.
+    Faust's memory store keeps its keys across rebalances and reads only the changelog past
+    the offset it last read, so state the changelog no longer has survives: after a broker
+    lost its data (the embedded broker keeps it in memory) the publish-once gate kept old
+    watermarks and groups, and a changelog shorter than the offset read stopped the worker
+    (``ConsistencyError``; seen when a second worker of a stage started and stopped on the
+    same host). Now each recovery clears the stores and reads every assigned changelog
+    partition from its beginning, as a freshly started worker does; a partition whose
+    changelog ends below what was read before is logged and counted
+    (``marsad_table_rebuilds_total``). The changelog ends it waits for are the logs' ends
+    (:func:`streams.runtime.logend.log_ends`): the embedded broker's ``ListOffsets`` can
+    report less, and the last records of a changelog were then not restored. Idempotent.
     """
     from faust.tables.recovery import Recovery
 
     if getattr(Recovery, "_marsad_rebuild", False):
         return
-    build_offsets = Recovery._build_offsets
 
     async def _build_offsets(self: Recovery, consumer: Any, tps: Any, destination: Any, title: str) -> None:
-        await build_offsets(self, consumer, tps, destination, title)
-        await rebuild_where_ahead(self, consumer, tps, destination, title)
+        await rebuild_from_changelog(self, consumer, tps, destination, title)
+
+    build_highwaters = Recovery._build_highwaters
+
+    async def _build_highwaters(self: Recovery, consumer: Any, tps: Any, destination: Any, title: str) -> None:
+        await build_highwaters(self, consumer, tps, destination, title)
+        if tps and getattr(self.app, "marsad_settings", None) is not None:
+            ends = await partition_ends(self.app, consumer, tps, self.app.conf.broker_request_timeout)
+            for tp, end in ends.items():
+                if end - 1 > destination.get(tp, -1):
+                    destination[tp] = end - 1  # Faust's convention: the last offset, -1 if none
 
     Recovery._build_offsets = _build_offsets  # type: ignore[method-assign]
+    Recovery._build_highwaters = _build_highwaters  # type: ignore[method-assign]
     Recovery._marsad_rebuild = True  # type: ignore[attr-defined]
 
 
-async def rebuild_where_ahead(recovery: Any, consumer: Any, tps: Any, offsets: Any, title: str) -> list[Any]:
-    """Reset every partition of ``tps`` whose start offset is past its changelog's last offset."""
+async def rebuild_from_changelog(recovery: Any, consumer: Any, tps: Any, offsets: Any, title: str) -> list[Any]:
+    """Read every partition of ``tps`` from its changelog's beginning; returns those that were ahead of it.
+
+    Called once for the active partitions (first: the stores are cleared then) and once for
+    the standby ones. A partition read before up to an offset past its changelog's last
+    offset is a changelog the broker lost or that another worker's state outran: warned
+    about and counted.
+    """
     from streams.runtime.metrics import TABLE_REBUILDS
 
+    if title == "active":
+        for table in {id(t): t for t in recovery.tp_to_table.values()}.values():
+            _clear_store(table)
     if not tps:
         return []
-    ends = await consumer.highwaters(*tps)
+    ends = await partition_ends(getattr(recovery, "app", None), consumer, tps, 30.0)
     earliest = await consumer.earliest_offsets(*tps)
-    rebuilt = []
+    ahead = []
     for tp in tps:
         end = ends.get(tp)
         last = end - 1 if end is not None else -1  # Faust's convention: the last offset, -1 if none
         start = offsets.get(tp)
-        if start is None or start <= last or start < 0:
-            continue
+        if start is not None and start > last and start >= 0:
+            recovery.log.warning(
+                "%s table state of %s was read up to offset %d, past the changelog's last offset %d "
+                "(the broker lost it, or another worker's state outran it): rebuilding it from the changelog",
+                title, tp, start, last,
+            )
+            TABLE_REBUILDS.labels(tp.topic).inc()
+            ahead.append(tp)
         first = earliest.get(tp)
-        recovery.log.warning(
-            "%s table state of %s is at offset %d, past the changelog's last offset %d: rebuilding it from the changelog",
-            title, tp, start, last,
-        )
-        _drop_partition(recovery.tp_to_table.get(tp), tp.partition)
         offsets[tp] = first - 1 if first is not None else -1
-        TABLE_REBUILDS.labels(tp.topic).inc()
-        rebuilt.append(tp)
-    return rebuilt
+    recovery.log.info("%s tables: %d changelog partition(s) read from their beginning", title, len(tps))
+    return ahead
 
 
-def _drop_partition(table: Any, partition: int) -> None:
-    """Forget a memory-store table's keys of one partition (the changelog will restore them)."""
+def _clear_store(table: Any) -> None:
+    """Forget a memory-store table's keys (the changelog restores those of the assigned partitions)."""
     store = getattr(table, "data", None)
-    owners = getattr(store, "_key_partition", None)  # noqa: SLF001 - Faust's memory store keeps no public map
-    data = getattr(store, "data", None)
-    if owners is None or data is None:
-        return
-    for key in [key for key, owner in owners.items() if owner == partition]:
-        data.pop(key, None)
-        owners.pop(key, None)
+    for name in ("data", "_key_partition"):  # noqa: SLF001 - Faust's memory store keeps no public API for this
+        mapping = getattr(store, name, None)
+        if mapping is not None and hasattr(mapping, "clear"):
+            mapping.clear()

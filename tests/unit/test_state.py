@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 from faust.types import TP
 
-from streams.runtime.patches import rebuild_where_ahead
+from streams.runtime.patches import rebuild_from_changelog
 from streams.runtime.statedir import claim_state_dir, release_state_dir
 
 
@@ -55,22 +55,24 @@ class _Consumer:
         return {tp: self.earliest[tp] for tp in tps}
 
 
-def test_table_state_ahead_of_its_changelog_is_rebuilt_from_it() -> None:
+def test_every_recovery_rebuilds_the_tables_from_their_changelogs_and_reports_those_ahead() -> None:
     ahead, fine = TP("marsad-all-published-stance-changelog", 0), TP("marsad-all-published-stance-changelog", 1)
-    store = SimpleNamespace(data={b"a": b"1", b"b": b"2", b"c": b"3"}, _key_partition={b"a": 0, b"b": 1, b"c": 0})
+    # keys written while processing are not in _key_partition: the whole store is cleared
+    store = SimpleNamespace(data={b"a": b"1", b"b": b"2", b"c": b"3"}, _key_partition={b"a": 0})
     table = SimpleNamespace(data=store)
     warnings: list[str] = []
     recovery = SimpleNamespace(
-        tp_to_table={ahead: table, fine: table}, log=SimpleNamespace(warning=lambda *a: warnings.append(a[0] % a[1:]))
+        tp_to_table={ahead: table, fine: table},
+        log=SimpleNamespace(warning=lambda *a: warnings.append(a[0] % a[1:]), info=lambda *a: None),
     )
     # the state read up to offset 53 of partition 0, whose changelog now ends at 52 (last offset 51)
     offsets = {ahead: 53, fine: 10}
-    consumer = _Consumer({ahead: 52, fine: 40}, {ahead: 0, fine: 0})
-    rebuilt = asyncio.run(rebuild_where_ahead(recovery, consumer, {ahead, fine}, offsets, "active"))
+    consumer = _Consumer({ahead: 52, fine: 40}, {ahead: 0, fine: 5})
+    rebuilt = asyncio.run(rebuild_from_changelog(recovery, consumer, {ahead, fine}, offsets, "active"))
     assert rebuilt == [ahead]
-    assert offsets == {ahead: -1, fine: 10}  # partition 0 is read again from the changelog's start
-    assert store.data == {b"b": b"2"} and store._key_partition == {b"b": 1}
-    assert "rebuilding it from the changelog" in warnings[0]
+    assert offsets == {ahead: -1, fine: 4}  # both read again from their changelog's first offset
+    assert store.data == {} and store._key_partition == {}
+    assert len(warnings) == 1 and "rebuilding it from the changelog" in warnings[0]
 
 
 def test_health_tells_a_stalled_stage_from_an_idle_one() -> None:
@@ -96,8 +98,61 @@ def test_committed_offsets_past_the_partition_end_are_forgotten_and_counted() ->
 
     lost, kept, empty = TP("marsad.articles.normalised", 0), TP("marsad.articles.normalised", 1), TP("t", 2)
     before = OFFSET_RESETS.labels("marsad.articles.normalised")._value.get()
-    caught_up = TP("marsad.articles.normalised", 3)
-    committed = {lost: 2500, kept: 7, empty: None, caught_up: 41}
-    reset = reset_offsets_past_the_end(committed, {lost: 12, kept: 40, empty: 0, caught_up: 40})
-    assert reset == [lost] and committed == {lost: None, kept: 7, empty: None, caught_up: 41}
-    assert OFFSET_RESETS.labels("marsad.articles.normalised")._value.get() == before + 1
+    caught_up, one_past = TP("marsad.articles.normalised", 3), TP("marsad.articles.normalised", 4)
+    # a committed offset is the next one to read; a log's end the next one to be written
+    committed = {lost: 2500, kept: 7, empty: None, caught_up: 40, one_past: 41}
+    reset = reset_offsets_past_the_end(committed, {lost: 12, kept: 40, empty: 0, caught_up: 40, one_past: 40})
+    assert sorted(reset) == sorted([lost, one_past])
+    assert committed == {lost: None, kept: 7, empty: None, caught_up: 40, one_past: None}
+    assert OFFSET_RESETS.labels("marsad.articles.normalised")._value.get() == before + 2
+
+
+class _Recovery:
+    """What RecoveryWatch reads of Faust's Recovery."""
+
+    def __init__(self, highwaters: dict[TP, int], offsets: dict[TP, int]):
+        self.in_recovery = True
+        self.active_highwaters, self.active_offsets = highwaters, offsets
+        self.signal_recovery_start = asyncio.Event()
+
+
+def test_a_recovery_waiting_for_offsets_the_log_no_longer_has_is_started_again(monkeypatch) -> None:
+    from streams.runtime import recovery_watch
+    from streams.runtime.metrics import RECOVERY_RESTARTS
+    from streams.settings import Settings
+
+    lost, slow = TP("marsad-stance-published-stance-changelog", 0), TP("marsad-stance-published-stance-changelog", 1)
+    ends = {lost: 3, slow: 900}  # lost: the broker came back with 3 records; slow: still being read
+
+    async def log_ends(settings, partitions, timeout=10.0):
+        return {tp: ends[tp] for tp in partitions}
+
+    monkeypatch.setattr(recovery_watch, "log_ends", log_ends)
+    recovery = _Recovery({lost: 250, slow: 899}, {lost: 2, slow: 400})
+    app = SimpleNamespace(tables=SimpleNamespace(_recovery=recovery))
+    watch = recovery_watch.RecoveryWatch(app, Settings())  # type: ignore[arg-type]
+    before = RECOVERY_RESTARTS.labels(lost.topic)._value.get()
+    assert asyncio.run(watch.check()) == []  # once may be a race with the ends just read
+    assert not recovery.signal_recovery_start.is_set()
+    assert asyncio.run(watch.check()) == [lost]
+    assert recovery.signal_recovery_start.is_set()
+    assert RECOVERY_RESTARTS.labels(lost.topic)._value.get() == before + 1
+
+
+def test_a_slow_or_finished_recovery_is_left_alone(monkeypatch) -> None:
+    from streams.runtime import recovery_watch
+    from streams.settings import Settings
+
+    tp = TP("marsad-events-published-events-changelog", 2)
+
+    async def log_ends(settings, partitions, timeout=10.0):
+        return {p: 5000 for p in partitions}
+
+    monkeypatch.setattr(recovery_watch, "log_ends", log_ends)
+    recovery = _Recovery({tp: 4999}, {tp: 10})
+    watch = recovery_watch.RecoveryWatch(SimpleNamespace(tables=SimpleNamespace(_recovery=recovery)), Settings())  # type: ignore[arg-type]
+    for _ in range(3):
+        assert asyncio.run(watch.check()) == []
+    recovery.in_recovery = False
+    assert asyncio.run(watch.check()) == [] and not recovery.signal_recovery_start.is_set()
+    assert recovery_watch.unreachable({tp: 7}, {tp: 7}, {tp: 0}) == {}  # read to its end already

@@ -1,0 +1,95 @@
+"""A table recovery waiting for changelog offsets the broker no longer has is started again.
+
+Faust's recovery reads each changelog partition up to the end it found when it began and
+waits until it gets there. When the broker loses the changelog meanwhile (the embedded
+broker keeps its data in memory: a restart empties it), that end is never reached and
+the worker would wait for good, its partitions unserved. Every ``CHECK_INTERVAL`` this
+watch compares the ends the recovery waits for with the logs' ends
+(:func:`streams.runtime.logend.log_ends`); when some stay out of reach for two checks in
+a row it logs which, counts ``marsad_recovery_restarts_total`` and starts the recovery
+again (Faust's own path for a new rebalance), which rebuilds the tables from what the
+broker has (:func:`streams.runtime.patches.rebuild_tables_from_their_changelog`).
+A recovery that is merely slow (reading towards ends that exist) is left alone; one that
+lasts ``MARSAD_STALL_SECONDS`` anyway makes ``/healthz`` answer 503.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import faust
+from aiokafka.errors import KafkaError
+
+from streams.runtime.logend import log_ends
+from streams.runtime.metrics import RECOVERY_RESTARTS
+from streams.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Seconds between two looks at a running recovery.
+CHECK_INTERVAL = 5.0
+
+
+def unreachable(highwaters: dict[Any, int], offsets: dict[Any, int], ends: dict[Any, int]) -> dict[Any, tuple[int, int]]:
+    """Partitions still to read whose awaited last offset is past the log's last offset: (awaited, last)."""
+    out = {}
+    for tp, awaited in highwaters.items():
+        end = ends.get(tp)
+        if end is None or awaited is None or offsets.get(tp, -1) >= awaited:
+            continue
+        if awaited > end - 1:
+            out[tp] = (awaited, end - 1)
+    return out
+
+
+class RecoveryWatch:
+    """Restarts a recovery stuck on changelog ends that no longer exist (see the module docstring)."""
+
+    def __init__(self, app: faust.App, settings: Settings):
+        self.app = app
+        self.settings = settings
+        self._suspect: set[Any] = set()
+
+    def _recovery(self) -> Any:
+        return getattr(self.app.tables, "_recovery", None)  # noqa: SLF001 - not created until a table needs it
+
+    async def check(self) -> list[Any]:
+        """One look; returns the partitions it restarted the recovery for."""
+        recovery = self._recovery()
+        if recovery is None or not recovery.in_recovery:
+            self._suspect.clear()
+            return []
+        highwaters = dict(recovery.active_highwaters)
+        offsets = dict(recovery.active_offsets)
+        pending = [tp for tp, awaited in highwaters.items() if offsets.get(tp, -1) < awaited]
+        if not pending:
+            self._suspect.clear()
+            return []
+        try:
+            ends = await log_ends(self.settings, pending)
+        except (KafkaError, TimeoutError) as error:
+            log.warning("recovery watch: cannot read the changelogs' ends (%r); next look in %.0f s", error, CHECK_INTERVAL)
+            return []
+        stuck = unreachable(highwaters, offsets, ends)
+        again = [tp for tp in stuck if tp in self._suspect]
+        self._suspect = set(stuck)
+        if not again or not recovery.in_recovery:
+            return []
+        for tp in again:
+            awaited, last = stuck[tp]
+            log.warning(
+                "table recovery waits for offset %d of %s, whose log now ends at %d (the broker lost it): "
+                "starting the recovery again from what the broker has", awaited, tp, last,
+            )
+            RECOVERY_RESTARTS.labels(tp.topic).inc()
+        self._suspect.clear()
+        recovery.signal_recovery_start.set()
+        return again
+
+
+def watch_recovery(app: faust.App, settings: Settings) -> RecoveryWatch:
+    """Register the watch as an app timer (a worker with tables only needs it, any worker may have it)."""
+    watch = RecoveryWatch(app, settings)
+    app.timer(interval=CHECK_INTERVAL, name="marsad.recovery-watch")(watch.check)
+    return watch
