@@ -23,6 +23,7 @@ class _EntityWordsSpec(BaseModel):
     descriptions: list[str]
     stop: list[str]
     outlet_words: list[str] = []
+    label_line_words: list[str] = []
     latin_stop: list[str]
 
 
@@ -72,6 +73,8 @@ class EntityWords:
     latin_stop: frozenset[str]
     #: Kinds of outlet ("صحيفة", "قناة") before a quoted outlet name.
     outlet_words: frozenset[str]
+    #: Words a byline or dateline line may hold besides names ("ووكالات").
+    label_line_words: frozenset[str]
     #: Any title as a whole word.
     title_re: re.Pattern[str]
 
@@ -97,5 +100,6 @@ class EntityWords:
             surname_suffixes=tuple(sorted(_folded(names.surname_suffixes))),
             latin_stop=frozenset(word.casefold() for word in spec.latin_stop),
             outlet_words=_folded(spec.outlet_words),
+            label_line_words=_folded(spec.label_line_words),
             title_re=_whole_words(titles),
         )

@@ -145,8 +145,70 @@ def find_entities(article: NormalisedArticle, knowledge: Knowledge | None = None
             mentions[actor].sort(key=lambda m: m.start)
     entities = [_entity(index.actors[actor], found) for actor, found in mentions.items()]
     entities += _unlinked(article, Spans(covered), people, words.latin_stop, [m for actor, m in outlets if actor is None])
+    entities = _without_label_lines(article.text, entities, words.label_line_words)
     entities.sort(key=lambda entity: entity.mentions[0].start)
     return entities
+
+
+#: The most words a byline or dateline line has.
+_LABEL_LINE_WORDS = 4
+_LABEL_TYPES = frozenset({"ORG", "LOC"})
+
+
+def _first_prose_line(text: str) -> int:
+    """Where the first line after the headline with more than a label's words starts."""
+    position = text.find("\n") + 1
+    while 0 < position < len(text):
+        end = text.find("\n", position)
+        end = len(text) if end == -1 else end
+        if len(text[position:end].split()) > _LABEL_LINE_WORDS:
+            return position
+        position = end + 1
+    return len(text)
+
+
+def _without_label_lines(text: str, entities: list[Entity], filler: frozenset[str]) -> list[Entity]:
+    """Drop the place and organisation mentions of head lines that hold nothing else.
+
+    A short line between the headline and the first line of prose, such as "ترك برس"،
+    "ديلي صباح ووكالات" or "تونس", is the page's byline or dateline, not the article
+    speaking of that outlet or place (gold/FORMAT: names only in page chrome are not
+    annotated); a short line further down is a subheading, and stays. An entity left
+    without mentions goes.
+    """
+    body = _first_prose_line(text)
+    by_line: dict[int, list[Mention]] = {}
+    for entity in entities:
+        if entity.type in _LABEL_TYPES:
+            for mention in entity.mentions:
+                if mention.start < body:
+                    by_line.setdefault(text.rfind("\n", 0, mention.start) + 1, []).append(mention)
+    labels: set[int] = set()
+    for start, found in by_line.items():
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end
+        line = text[start:end]
+        if len(line.split()) > _LABEL_LINE_WORDS:
+            continue
+        rest = list(line)
+        for mention in found:
+            if mention.end <= end:
+                rest[mention.start - start : mention.end - start] = " " * (mention.end - mention.start)
+        left = _WORD_RE.findall(fold_phrase("".join(rest)))
+        if all(word in filler for word in left):
+            labels.add(start)
+    if not labels:
+        return entities
+    kept: list[Entity] = []
+    for entity in entities:
+        if entity.type in _LABEL_TYPES:
+            mentions = [m for m in entity.mentions if text.rfind("\n", 0, m.start) + 1 not in labels]
+            if not mentions:
+                continue
+            if len(mentions) != len(entity.mentions):
+                entity = entity.model_copy(update={"mentions": mentions})
+        kept.append(entity)
+    return kept
 
 
 def _relatives(

@@ -41,3 +41,21 @@ def test_a_known_outlet_in_quotes_links_with_its_kind_word(analyse) -> None:
     article = analyse('وأفادت صحيفة “أحوال” بأن الشركة فازت بعقود جديدة في ليبيا هذا العام.')
     assert "أحوال" in _orgs(article).get("Ahval", [])
     assert all(e.linked for e in article.entities if e.type == "ORG")
+
+
+def test_a_byline_or_dateline_between_headline_and_prose_names_nothing(analyse) -> None:
+    text = (
+        "تقارب جديد بين القاهرة وأنقرة\n"
+        "الأناضول ووكالات\n"
+        "تونس\n"
+        "أعلنت وزارة الخارجية المصرية أن وفدا تركيا يزور العاصمة المصرية الأسبوع المقبل لبحث الملفات الإقليمية.\n"
+        "الأناضول\n"
+        "وقالت الوزارة إن المحادثات ستتناول الوضع في ليبيا والسودان."
+    )
+    article = analyse(text)
+    canonicals = {e.canonical for e in article.entities}
+    assert "Tunisia" not in canonicals
+    # the outlet on a short line further down is a subheading of the article, and counts
+    anadolu = next(e for e in article.entities if e.canonical == "Anadolu Agency")
+    assert [m.start for m in anadolu.mentions] == [text.rindex("الأناضول")]
+    assert "Libya" in canonicals
