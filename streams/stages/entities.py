@@ -447,9 +447,17 @@ class _Resolver:
             kinds = {alias.kind for alias in hit.aliases}
             names = [alias for alias in hit.aliases if alias.kind == AliasKind.NAME]
             if kinds == {AliasKind.VOICED}:
-                alias = hit.aliases[0]
-                holds = not alias.requires or any(self._contains(phrase) for phrase in alias.requires)
-                hit.actor = alias.voiced[_VOICE_SLOT[self.voice]] if alias.voiced and holds else None
+                # the first reading (voice.yaml order) whose required phrases the article has
+                hit.actor = next(
+                    (
+                        alias.voiced[_VOICE_SLOT[self.voice]]
+                        for alias in hit.aliases
+                        if alias.voiced
+                        and alias.voiced[_VOICE_SLOT[self.voice]] is not None
+                        and (not alias.requires or any(self._contains(phrase) for phrase in alias.requires))
+                    ),
+                    None,
+                )
             elif kinds == {AliasKind.TOPICAL}:
                 alias = hit.aliases[0]
                 holds = self.topic is not None and all(self._contains(phrase) for phrase in alias.requires)

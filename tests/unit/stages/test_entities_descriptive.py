@@ -44,3 +44,16 @@ def test_turkish_bodies_and_firms_by_the_names_arabic_copy_gives_them(analyse) -
     assert _canonical_of(article, "الحكومة الرئاسية") == "Cabinet of Turkey"
     assert _canonical_of(article, "توسيالي") == "Tosyali Holding"
     assert _canonical_of(article, "رأس المنقار") == "Ras al-Manqar"
+
+
+def test_the_tripoli_government_is_the_one_the_article_names(analyse) -> None:
+    article = analyse(
+        "قال عبد الحميد الدبيبة إن حكومته ماضية في خططها. وتواجه حكومة طرابلس انتقادات من البرلمان."
+    )
+    assert _canonical_of(article, "حكومة طرابلس") == "Government of National Unity"
+    article = analyse("وقع فائز السراج الاتفاق في إسطنبول، ورحبت حكومة طرابلس بالدعم التركي.")
+    assert _canonical_of(article, "حكومة طرابلس") == "Government of National Accord"
+    # neither government named: the phrase is read as no government at all
+    article = analyse("تواجه حكومة طرابلس ضغوطا متزايدة هذا الشهر.")
+    assert _canonical_of(article, "حكومة طرابلس") is None
+    assert not {"Government of National Unity", "Government of National Accord"} & {e.canonical for e in article.entities}
