@@ -355,7 +355,7 @@ def _triggers(
     words = lexicon.roles
     assert words is not None
     found: list[tuple[int, int, Trigger]] = []
-    last_end: dict[EventType, tuple[int, bool]] = {}
+    last_end: dict[EventType, tuple[int, bool, int]] = {}  # end, a verb, index in found
     last_speech: int | None = None
     pending: list[tuple[int, int, Trigger]] = []
     for match in lexicon.matcher.find(view.sentence.norm):
@@ -382,9 +382,14 @@ def _triggers(
                 continue  # "على هامش المؤتمر": the setting of what the sentence tells
             previous = last_end.get(trigger.type)
             if previous is not None and start - previous[0] < words.repeat and not (previous[1] and trigger.verb):
-                continue  # the same event named twice in a row ("زيارة … زار"); two verbs are two clauses
+                # the same event named twice in a row ("زيارة … زار"); two verbs are two clauses
+                if trigger.verb and not found[previous[2]][2].verb:
+                    # "باتفاقية أبرمها X مع Y": the verb after its noun tells who did it
+                    found[previous[2]] = (start, match.end, trigger)
+                    last_end[trigger.type] = (match.end, True, previous[2])
+                continue
             found.append((start, match.end, trigger))
-            last_end[trigger.type] = (match.end, trigger.verb)
+            last_end[trigger.type] = (match.end, trigger.verb, len(found) - 1)
     here = {trigger.type for _, _, trigger in found}
     found = sorted(found + [item for item in pending if item[2].type in here])
     types = {trigger.type for _, _, trigger in found}

@@ -117,3 +117,23 @@ def test_a_visit_needs_a_visitor(analyse) -> None:
     assert _events(article, EventType.VISIT) == []
     article = analyse("وأضاف أن صدام حفتر يعتزم زيارة تركيا الشهر المقبل.", published_at=PUBLISHED)
     assert [v.actors for v in _events(article, EventType.VISIT)] == [["Saddam Haftar"]]
+
+
+def test_the_verb_after_its_deal_tells_who_made_it(analyse) -> None:
+    article = analyse(
+        "وأثارت الاتفاقية التي أبرمها فايز السراج مع رجب طيب أردوغان جدلا واسعا.", published_at=PUBLISHED
+    )
+    agreement = _events(article, EventType.AGREEMENT)
+    assert [(a.actors, a.targets, a.trigger) for a in agreement] == [
+        (["Fayez al-Sarraj"], ["Recep Tayyip Erdogan"], "أبرمها")
+    ]
+
+
+def test_a_deal_named_by_its_signing_participle(analyse) -> None:
+    article = analyse(
+        "وناقش البرلمان التركي الاتفاقية الموقعة بين رجب طيب أردوغان وفايز السراج في إسطنبول.",
+        published_at=PUBLISHED,
+    )
+    agreement = _events(article, EventType.AGREEMENT)
+    assert [(a.actors, a.targets) for a in agreement] == [(["Recep Tayyip Erdogan"], ["Fayez al-Sarraj"])]
+    assert agreement[0].trigger == "الموقعة"
