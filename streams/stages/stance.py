@@ -35,6 +35,7 @@ from streams.knowledge import Knowledge, load_knowledge
 from streams.knowledge.lexicons import Cue, StanceCalibration, StanceLexicon
 from streams.stages.mentions import placed_mentions
 from streams.text.matchform import span_to_original
+from streams.text.tokens import char_positions
 
 #: The naming families report as cue kind "naming".
 #: What a matched phrase says about the side it names: markers, and the naming families.
@@ -254,7 +255,7 @@ def _quote_spans(article: EventsArticle) -> dict[int, list[tuple[int, int]]]:
         if "\n" in article.text[previous_end : sentence.start]:
             open_quote = False  # a new paragraph closes a quotation left open
         previous_end = sentence.end
-        marks = [i for i, ch in enumerate(sentence.norm) if ch == '"']
+        marks = char_positions(sentence.norm, '"')
         spans: list[tuple[int, int]] = []
         opening = 0 if open_quote else None
         for mark in marks:

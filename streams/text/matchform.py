@@ -31,6 +31,8 @@ _DROPPED = (
 )
 #: Dropped marks go; of a run of spaces (with dropped marks among them) the first stays.
 _DROP_RE = re.compile(f" ((?:[{_DROPPED}]| )+)|[{_DROPPED}]+")
+#: ``_DROP_RE`` finds something exactly when a dropped mark or two spaces in a row occur.
+_ANY_DROPPED_RE = re.compile(f"[{_DROPPED}]")
 
 _ONE_TO_ONE: dict[str, str] = {
     # alef and hamza-on-alef forms
@@ -141,6 +143,8 @@ def fold_phrase(text: str) -> str:
 
 def _drop(mapped: str) -> Folded:
     """Delete dropped marks and repeated spaces from a one-to-one mapped string."""
+    if "  " not in mapped and _ANY_DROPPED_RE.search(mapped) is None:
+        return Folded(mapped)  # the usual sentence: nothing to drop (one character-class scan)
     pieces: list[str] = []
     shifts: list[tuple[int, int]] = []
     kept = 0  # characters written to the folded text so far

@@ -35,6 +35,16 @@ def word_before(text: str, position: int, window: int = 30) -> str:
     return text[start:end]
 
 
+def char_positions(text: str, char: str) -> list[int]:
+    """Every index of ``char`` in ``text`` (``str.find`` in C, not a loop over the characters)."""
+    found: list[int] = []
+    index = text.find(char)
+    while index != -1:
+        found.append(index)
+        index = text.find(char, index + 1)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Token:
     norm: str  # the token in matching form

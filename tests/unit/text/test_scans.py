@@ -57,3 +57,29 @@ def _regex_language(text: str) -> str:
 @given(st.lists(st.sampled_from(list("ابتثجحخدذرسشصیکگپ۽۾abcxyz 019٣,.\n")), max_size=80).map("".join))
 def test_detect_language_decides_as_counting_over_the_whole_sample(text: str) -> None:
     assert detect_language(text) == _regex_language(text)
+
+
+_OLD_END_RE = re.compile(r"(?:[.!?؟…]+)[\"”’»)\]]*(?=\s)|\n")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(list("اب x.!?؟…\n\"”’»)] \t")), max_size=40).map("".join))
+def test_sentence_ends_are_those_of_the_plain_pattern(text: str) -> None:
+    from streams.text.sentences import _END_RE
+
+    assert [m.span() for m in _END_RE.finditer(text)] == [m.span() for m in _OLD_END_RE.finditer(text)]
+
+
+_DROP_CHARS = st.sampled_from(list("ab اَـ,") + ["\u200f", "\u00ad", "\u0653", "  "])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_DROP_CHARS, max_size=30).map("".join))
+def test_fold_skips_the_drop_pass_only_when_it_would_find_nothing(text: str) -> None:
+    from streams.text.matchform import _DROP_RE, _drop
+
+    folded = _drop(text)
+    if _DROP_RE.search(text) is None:
+        assert (folded.text, folded.shifts) == (text, ())
+    else:
+        assert folded.shifts
