@@ -503,6 +503,15 @@ class _Resolver:
     def _preceding_word(self, hit: _Hit) -> str:
         return word_before(self.article.sentences[hit.sentence].norm, hit.start - len(hit.clitic))
 
+    def _word_before_titles(self, hit: _Hit) -> str:
+        """The word before the hit, past a personal title ("ابن المشير حفتر" → "ابن")."""
+        norm = self.article.sentences[hit.sentence].norm
+        position = hit.start - len(hit.clitic)
+        word = word_before(norm, position)
+        if word in self.words.titles:
+            word = word_before(norm, norm.rfind(word, 0, position))
+        return word
+
     def _role_bindings(self) -> dict[str, int]:
         """Role phrases the article itself binds to a name ("وزير الدفاع التركي، خلوصي أكار").
 
@@ -691,12 +700,13 @@ class _Resolver:
                 shared = [a for a in candidates if family_of[a] & family_of.get(earlier.actor, {fold_phrase(x) for x in actors[earlier.actor].short})]
                 if shared:
                     return shared[0]
-        # "نجلي حفتر صدام وخالد": a kinship phrase of the family shortly before, same sentence
+        # "نجلي حفتر صدام وخالد", "لابن المشير حفتر، بلقاسم": a kinship phrase of the family
+        # shortly before (a title may stand between the kinship word and the name), same sentence
         for earlier in reversed(hits[max(0, position - 4) : position]):
             if earlier.sentence != hit.sentence or hit.start - earlier.end > 30:
                 break
             family_short = {alias.actor for alias in earlier.aliases if alias.kind == AliasKind.SHORT}
-            if family_short and self._kin(self._preceding_word(earlier)):
+            if family_short and self._kin(self._word_before_titles(earlier)):
                 shared = [actor for actor in candidates if actor in family_short]
                 if shared:
                     return shared[0]

@@ -57,3 +57,8 @@ def test_the_tripoli_government_is_the_one_the_article_names(analyse) -> None:
     article = analyse("تواجه حكومة طرابلس ضغوطا متزايدة هذا الشهر.")
     assert _canonical_of(article, "حكومة طرابلس") is None
     assert not {"Government of National Unity", "Government of National Accord"} & {e.canonical for e in article.entities}
+
+
+def test_a_son_named_after_kinship_title_and_family_name(analyse) -> None:
+    article = analyse("وأسندت المهمة إلى نجل المشير حفتر، صدام، الذي زار أنقرة مرتين هذا العام.")
+    assert _canonical_of(article, "صدام") == "Saddam Haftar"
