@@ -24,6 +24,8 @@ class _EntityWordsSpec(BaseModel):
     stop: list[str]
     outlet_words: list[str] = []
     label_line_words: list[str] = []
+    rank_words: list[str] = []
+    deputy_words: list[str] = []
     latin_stop: list[str]
 
 
@@ -75,6 +77,9 @@ class EntityWords:
     outlet_words: frozenset[str]
     #: Words a byline or dateline line may hold besides names ("ووكالات").
     label_line_words: frozenset[str]
+    #: Ranks after a military title ("أول", "ركن"), and words making a role a deputy's.
+    rank_words: frozenset[str]
+    deputy_words: frozenset[str]
     #: Any title as a whole word.
     title_re: re.Pattern[str]
 
@@ -101,5 +106,7 @@ class EntityWords:
             latin_stop=frozenset(word.casefold() for word in spec.latin_stop),
             outlet_words=_folded(spec.outlet_words),
             label_line_words=_folded(spec.label_line_words),
+            rank_words=_folded(spec.rank_words),
+            deputy_words=_folded(spec.deputy_words),
             title_re=_whole_words(titles),
         )

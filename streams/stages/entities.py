@@ -485,6 +485,12 @@ class _Resolver:
                     continue  # "وزير الدفاع التركي يشار غولر": the name carries the mention
                 if self._beside_a_found_name(hit):
                     continue  # "وزير الخارجية الأميركي مايك بومبيو": someone else holds the role here
+                if self._preceding_word(hit) in self.words.deputy_words:
+                    continue  # "نائب وزير الدفاع": the deputy, not the minister
+                apposed = self._apposed_person(position)
+                if apposed is not None:
+                    hit.actor = apposed  # "فايز السراج، رئيس المجلس الرئاسي": who held it then
+                    continue
                 hit.actor = bindings.get(
                     self._phrase(hit), next(alias.actor for alias in hit.aliases if alias.kind == AliasKind.ROLE)
                 )
@@ -608,9 +614,23 @@ class _Resolver:
         if following.sentence != role.sentence:
             return False
         gap = self.article.sentences[role.sentence].norm[role.end : following.start - len(following.clitic)]
-        if len(gap.strip(" ,")) > 0:
+        # only a rank may stand between ("رئيس الأركان العامة الفريق أول ركن محمد …")
+        if any(word not in self.words.titles and word not in self.words.rank_words for word in _WORD_RE.findall(gap)):
+            return False
+        if gap.strip(" ,") and not _WORD_RE.search(gap):
             return False
         return any(self.actors[alias.actor].type == "PER" for alias in following.aliases)
+
+    def _apposed_person(self, position: int) -> int | None:
+        """The person a role phrase stands in apposition to ("فايز السراج، رئيس المجلس الرئاسي")."""
+        hit = self.hits[position]
+        earlier = next((self.hits[p] for p in range(position - 1, max(-1, position - 6), -1) if not self.hits[p].nested), None)
+        if earlier is None or earlier.sentence != hit.sentence or earlier.actor is None:
+            return None
+        if self.actors[earlier.actor].type != "PER":
+            return None
+        gap = self.article.sentences[hit.sentence].norm[earlier.end : hit.start - len(hit.clitic)]
+        return earlier.actor if gap.strip() == "," else None
 
     def _family_member(self, position: int, candidates: list[int]) -> int | None:
         """A shared family name: the member named nearest before, else first after, else the default."""

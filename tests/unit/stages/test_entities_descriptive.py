@@ -62,3 +62,21 @@ def test_the_tripoli_government_is_the_one_the_article_names(analyse) -> None:
 def test_a_son_named_after_kinship_title_and_family_name(analyse) -> None:
     article = analyse("وأسندت المهمة إلى نجل المشير حفتر، صدام، الذي زار أنقرة مرتين هذا العام.")
     assert _canonical_of(article, "صدام") == "Saddam Haftar"
+
+
+def _people(article: EnrichedArticle) -> set[str]:
+    return {e.canonical for e in article.entities if e.type == "PER"}
+
+
+def test_a_role_is_not_its_current_holder_when_another_holds_it_here(analyse) -> None:
+    # a rank between the role and the name keeps the role the name's
+    article = analyse("وصل رئيس الأركان العامة الفريق أول ركن محمد الحداد إلى أنقرة صباح الاثنين.")
+    assert "Khalid Haftar" not in _people(article)
+    assert "Mohammed al-Haddad" in _people(article)
+    # the deputy of a minister is not the minister
+    article = analyse("استقبل المسؤول الليبي نائب وزير الدفاع الروسي في مدينة بنغازي.")
+    assert "Andrey Belousov" not in _people(article)
+    # a role in apposition after a name is that person's, at the time of the report
+    article = analyse("وقع أردوغان المذكرة مع فايز السراج، رئيس المجلس الرئاسي، في إسطنبول.")
+    assert _canonical_of(article, "رئيس المجلس الرئاسي") == "Fayez al-Sarraj"
+    assert "Mohamed al-Menfi" not in _people(article)
