@@ -105,6 +105,7 @@ class _RolesSpec(BaseModel):
     imperfect: list[str]
     setting: list[str]
     outlets: list[str]
+    dual: list[str] = Field(default_factory=list)
 
 
 class _WindowsSpec(BaseModel):
@@ -232,6 +233,7 @@ class RoleWords:
     imperfect: frozenset[str]
     setting: frozenset[str]
     outlets: frozenset[str]
+    dual: frozenset[str]
     subject_before: int
     subject_after: int
     adjacent: int
@@ -352,6 +354,7 @@ class TriggerLexicon:
             imperfect=folded(role_spec.imperfect),
             setting=folded(role_spec.setting),
             outlets=folded(role_spec.outlets),
+            dual=folded(role_spec.dual),
             subject_before=windows.subject_before,
             subject_after=windows.subject_after,
             adjacent=windows.adjacent,

@@ -25,6 +25,10 @@ such as "التركي" never acts, outlets only speak):
 * a trigger's participants after it end where the next verb trigger's clause starts
   ("التقى X Y، كما اجتمع Z بـW"); a body right before a person in a host's title is not
   the host ("استقبل قائد القوات البرية، الفريق X، Y");
+* a dual subject ("ناقش الطرفان", "وأكد الوزيران") with no parties named before it in the
+  sentence stands for the two parties of the last event of an earlier sentence (at most
+  ``carry_over`` back); a verb right after its deal's noun, no name between, replaces it
+  as the mention ("باتفاقية أبرمها X مع Y");
 * an anaphoric trigger ("صادق على المذكرة") codes its type only once another trigger has
   named it in the article; ``unless`` words rule a trigger out (another deal ratified);
 * a noun and its verb naming one event in a row are one mention; a noun after "هامش" is
@@ -304,7 +308,11 @@ def find_events(article: EntitiesArticle, knowledge: Knowledge | None = None) ->
         for position, (start, end, trigger) in enumerate(hits):
             previous = events[-1][1] if events and number - events[-1][0] <= words.carry_over else None
             bound = _clause_end(hits, position)
-            event = _event(article, number, start, end, trigger, view, lexicon, year, roles, bound=bound)
+            pair = _pair_before(events, number, words.carry_over) if _dual_subject(view, start, end, words) else None
+            if pair is not None:  # "ناقش الطرفان …": the two parties of the event just told
+                event = _event(article, number, start, end, trigger, view, lexicon, year, roles, carried=pair)
+            else:
+                event = _event(article, number, start, end, trigger, view, lexicon, year, roles, bound=bound)
             speech = lexicon.policy(trigger.type).merge == "speaker"
             if event is None and previous is not None and not participants and not speech:
                 event = _event(article, number, start, end, trigger, view, lexicon, year, roles, carried=previous)
@@ -332,6 +340,34 @@ def find_events(article: EntitiesArticle, knowledge: Knowledge | None = None) ->
     return _merge([event for _, event in events], lexicon, parties, roles.countries, frozenset(acts))
 
 
+
+
+def _dual_subject(view: _View, start: int, end: int, words: RoleWords) -> bool:
+    """Is the trigger's subject a dual word ("الطرفان", "الوزيران") with no name right after it,
+    and no two parties named before it ("بين القاهرة وأنقرة، ناقش الطرفان": those are the two)?"""
+    norm = view.sentence.norm
+    if len([p for p in view.before(start, 2) if _can_act(p, None)]) >= 2:
+        return False
+    before = norm[max(0, start - 30) : start].split()[-3:]  # "أن الجانبان تناولا في اتصال": a few words back
+    if any(word.strip(".,،:;") in words.dual for word in before):
+        dual = max(norm.rfind(word, 0, start) for word in before if word.strip(".,،:;") in words.dual)
+        if not view.after(dual, 1) or view.after(dual, 1)[0].start >= start:
+            return True
+    following = norm[end : end + 30].split()
+    if not following or following[0].strip(".,،:;") not in words.dual:
+        return False
+    after = norm.find(following[0], end) + len(following[0])
+    return not any(p.start - after <= words.adjacent + 12 for p in view.after(after, 1))
+
+
+def _pair_before(events: list[tuple[int, Event]], number: int, back: int) -> Event | None:
+    """The last event of an earlier sentence, at most ``back`` sentences back, with two parties."""
+    for told, event in reversed(events):
+        if number - told > back:
+            return None
+        if told < number and len(set(event.actors + event.targets)) >= 2:
+            return event
+    return None
 
 
 def _clause_end(hits: list[tuple[int, int, Trigger]], position: int) -> int:
@@ -383,8 +419,10 @@ def _triggers(
             previous = last_end.get(trigger.type)
             if previous is not None and start - previous[0] < words.repeat and not (previous[1] and trigger.verb):
                 # the same event named twice in a row ("زيارة … زار"); two verbs are two clauses
-                if trigger.verb and not found[previous[2]][2].verb:
-                    # "باتفاقية أبرمها X مع Y": the verb after its noun tells who did it
+                between = view.after(previous[0], 1)
+                if trigger.verb and not found[previous[2]][2].verb and not (between and between[0].start < start):
+                    # "باتفاقية أبرمها X مع Y": the verb right after its noun tells who did it
+                    # ("لقاء X و Y يناقش": with names between, the noun phrase is the subject)
                     found[previous[2]] = (start, match.end, trigger)
                     last_end[trigger.type] = (match.end, True, previous[2])
                 continue

@@ -137,3 +137,34 @@ def test_a_deal_named_by_its_signing_participle(analyse) -> None:
     agreement = _events(article, EventType.AGREEMENT)
     assert [(a.actors, a.targets) for a in agreement] == [(["Recep Tayyip Erdogan"], ["Fayez al-Sarraj"])]
     assert agreement[0].trigger == "الموقعة"
+
+
+_MET = "التقى هاكان فيدان صدام حفتر في أنقرة يوم الأحد."
+
+
+def test_the_two_sides_are_the_parties_of_the_event_just_told(analyse) -> None:
+    article = analyse(_MET + " وأكد الطرفان أهمية تعزيز التعاون بين البلدين.", published_at=PUBLISHED)
+    statement = _events(article, EventType.STATEMENT)
+    assert [(s.actors, s.targets) for s in statement] == [(["Hakan Fidan"], ["Saddam Haftar"])]
+
+
+def test_a_call_between_the_two_sides_is_the_same_meeting(analyse) -> None:
+    article = analyse(
+        _MET + " وتناول الجانبان في اتصال هاتفي ملفات تخص ليبيا وتونس.", published_at=PUBLISHED
+    )
+    meetings = _events(article, EventType.MEETING)
+    assert [(m.actors, m.targets) for m in meetings] == [(["Hakan Fidan"], ["Saddam Haftar"])]
+
+
+def test_two_sides_named_before_the_dual_are_its_parties(analyse) -> None:
+    article = analyse(
+        _MET + " وفي ذكرى العلاقات بين القاهرة وأنقرة، ناقش الطرفان سبل التعاون.", published_at=PUBLISHED
+    )
+    meetings = _events(article, EventType.MEETING)
+    assert [(m.actors, m.targets) for m in meetings][-1] == (["Egypt"], ["Turkey"])
+
+
+def test_a_headline_meeting_noun_keeps_its_names_before_the_verb(analyse) -> None:
+    article = analyse("لقاء هاكان فيدان وصدام حفتر يناقش ملفات المنطقة", published_at=PUBLISHED)
+    meetings = _events(article, EventType.MEETING)
+    assert [(m.actors, m.targets, m.trigger) for m in meetings] == [(["Hakan Fidan"], ["Saddam Haftar"], "لقاء")]
