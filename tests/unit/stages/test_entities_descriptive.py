@@ -80,3 +80,8 @@ def test_a_role_is_not_its_current_holder_when_another_holds_it_here(analyse) ->
     article = analyse("وقع أردوغان المذكرة مع فايز السراج، رئيس المجلس الرئاسي، في إسطنبول.")
     assert _canonical_of(article, "رئيس المجلس الرئاسي") == "Fayez al-Sarraj"
     assert "Mohamed al-Menfi" not in _people(article)
+
+
+def test_the_commander_of_the_libyan_army_is_haftar_unless_another_is_named(analyse) -> None:
+    article = analyse("وقال قائد الجيش الليبي إن قواته لن تنسحب من مواقعها في الجنوب.")
+    assert _canonical_of(article, "قائد الجيش الليبي") == "Khalifa Haftar"
