@@ -39,7 +39,7 @@ from streams.knowledge import Actor, ActorIndex, AliasKind, Knowledge, load_know
 from streams.knowledge.actors import Alias
 from streams.knowledge.entity_words import EntityWords
 from streams.knowledge.voice import Voice
-from streams.stages.outlets import find_quoted_outlets
+from streams.stages.outlets import find_quoted_outlets, find_quoted_recipients
 from streams.stages.persons import PersonName, find_person_names
 from streams.text.spans import Spans
 from streams.text.matchform import fold_phrase, span_to_original
@@ -278,16 +278,24 @@ def _quoted_outlets(
     """
     found: list[tuple[int | None, Mention]] = []
     for sentence in article.sentences:
-        for outlet in find_quoted_outlets(sentence.norm, words.outlet_words, words.stop):
+        quoted = find_quoted_outlets(sentence.norm, words.outlet_words, words.stop)
+        for outlet in [*quoted, *find_quoted_recipients(sentence.norm)]:
             start, end = span_to_original(sentence.shifts, outlet.start, outlet.end)
             start, end = sentence.start + start, sentence.start + end
-            if covered.overlaps(start, end):
+            if covered.overlaps(start, end) or any(m.start == start for _, m in found):
                 continue
             name = sentence.norm[outlet.start : outlet.end]
-            kind = sentence.norm[outlet.kind_start : outlet.start].strip(' "')
             actor = _organisation_named(index, name)
-            if actor is None:
+            if outlet.kind_start >= 0:
+                kinds = [sentence.norm[outlet.kind_start : outlet.start].strip(' "')]
+            else:  # "قال لـ"المرصد"": an outlet only if known with one of the kind words
+                kinds = sorted(words.outlet_words)
+            for kind in kinds:
+                if actor is not None:
+                    break
                 actor = _organisation_named(index, f"{kind} {name}")
+            if actor is None and outlet.kind_start < 0:
+                continue
             found.append((actor, Mention(text=article.text[start:end], start=start, end=end)))
     return found
 

@@ -36,6 +36,27 @@ def _pattern(kinds: frozenset[str]) -> re.Pattern[str]:
     )
 
 
+@lru_cache(maxsize=1)
+def _to_pattern() -> re.Pattern[str]:
+    # "قال لـ"…"" (tatweel folded away): the quoted name a statement was given to
+    return re.compile(r'(?<!\w)[وف]?ل\s?"\s?([^"\n]{2,' + str(_NAME_CHARS) + r'}?)\s?"')
+
+
+def find_quoted_recipients(norm: str) -> list[QuotedOutlet]:
+    """Quoted names after the preposition ل ("قال لـ"…""), ``kind_start`` -1: outlets
+    only when the knowledge base knows the name as one (the caller checks)."""
+    if '"' not in norm:
+        return []
+    found: list[QuotedOutlet] = []
+    for match in _to_pattern().finditer(norm):
+        start, end = match.start(1), match.end(1)
+        while end > start and not norm[end - 1].isalnum():
+            end -= 1
+        if end > start and len(norm[start:end].split()) <= MAX_NAME_WORDS:
+            found.append(QuotedOutlet(start, end, -1))
+    return found
+
+
 def find_quoted_outlets(norm: str, kinds: frozenset[str], stop: frozenset[str] = frozenset()) -> list[QuotedOutlet]:
     """Quoted outlet names in one sentence's matching form (folded ``kinds`` words)."""
     if '"' not in norm or not kinds:

@@ -59,3 +59,12 @@ def test_a_byline_or_dateline_between_headline_and_prose_names_nothing(analyse) 
     anadolu = next(e for e in article.entities if e.canonical == "Anadolu Agency")
     assert [m.start for m in anadolu.mentions] == [text.rindex("الأناضول")]
     assert "Libya" in canonicals
+
+
+def test_a_quoted_name_a_statement_was_given_to_is_an_outlet_only_when_known_as_one(analyse) -> None:
+    # the knowledge base knows "صحيفة المرصد"; the bare quoted name after لـ links to it
+    article = analyse('وقال المتحدث العسكري لـ"المرصد" إن الدفاعات الجوية أسقطت طائرة مسيرة قرب المدينة.')
+    assert "المرصد" in _orgs(article).get("Al Marsad (Libyan newspaper)", [])
+    # a quoted phrase after لـ that names no known outlet is left alone
+    article = analyse('ووجه الوزير انتقادات لـ"المجموعات المسلحة" في العاصمة.')
+    assert not [e for e in article.entities if e.canonical == "المجموعات المسلحة"]
