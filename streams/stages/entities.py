@@ -632,6 +632,8 @@ class _Resolver:
     def _apposed_person(self, position: int) -> int | None:
         """The person a role phrase stands in apposition to ("فايز السراج، رئيس المجلس الرئاسي")."""
         hit = self.hits[position]
+        if hit.clitic:
+            return None  # "السراج، ورئيس المجلس": a second person, not an apposition
         earlier = next((self.hits[p] for p in range(position - 1, max(-1, position - 6), -1) if not self.hits[p].nested), None)
         if earlier is None or earlier.sentence != hit.sentence or earlier.actor is None:
             return None

@@ -80,6 +80,9 @@ def test_a_role_is_not_its_current_holder_when_another_holds_it_here(analyse) ->
     article = analyse("وقع أردوغان المذكرة مع فايز السراج، رئيس المجلس الرئاسي، في إسطنبول.")
     assert _canonical_of(article, "رئيس المجلس الرئاسي") == "Fayez al-Sarraj"
     assert "Mohamed al-Menfi" not in _people(article)
+    # joined by و it is a second person
+    article = analyse("استقبل أردوغان فايز السراج، ورئيس المجلس الرئاسي في القصر صباح اليوم.")
+    assert _canonical_of(article, "رئيس المجلس الرئاسي") != "Fayez al-Sarraj"
 
 
 def test_the_commander_of_the_libyan_army_is_haftar_unless_another_is_named(analyse) -> None:
