@@ -652,6 +652,9 @@ def _assign(
         actors_after = [p for p in after if _can_act(p, trigger) and not p.prepositional]
         if before_agent is not None:
             subject, rest = before_agent, after
+            first = _conjoined_before(view, before_agent, before, words)
+            if first is not None:  # "عقد X ونظيره Y اجتماعا": X acts, Y is the counterpart
+                subject, rest = first, [before_agent, *after]
         elif earlier_agent is not None and not after:
             subject, rest = earlier_agent, []  # "… كما ناقشا قضية الهجرة": the subject stands far back
         elif actors_after:
@@ -674,6 +677,23 @@ def _assign(
     others = [p.canonical for p in rest[:4] if p.canonical != subject.canonical]
     targets = _unique(visited + others)
     return [subject.canonical], [t for t in targets if t != subject.canonical]
+
+
+_CONJUNCTION_RE = re.compile(r"(?<!\w)و")
+
+
+def _conjoined_before(
+    view: _View, nearest: _Participant, before: list[_Participant], words: RoleWords
+) -> _Participant | None:
+    """The person or body joined to ``nearest`` by و just before it ("X ونظيره Y"), if any."""
+    index = next((i for i, p in enumerate(before) if p is nearest), -1)
+    earlier = before[index + 1] if 0 <= index < len(before) - 1 else None
+    if earlier is None or not earlier.agent or earlier.canonical == nearest.canonical:
+        return None
+    gap = view.sentence.norm[earlier.end : nearest.start]
+    if len(gap) > words.title + 10 or not _CONJUNCTION_RE.search(gap):
+        return None
+    return earlier
 
 
 def _host_roles(

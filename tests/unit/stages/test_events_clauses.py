@@ -168,3 +168,9 @@ def test_a_headline_meeting_noun_keeps_its_names_before_the_verb(analyse) -> Non
     article = analyse("لقاء هاكان فيدان وصدام حفتر يناقش ملفات المنطقة", published_at=PUBLISHED)
     meetings = _events(article, EventType.MEETING)
     assert [(m.actors, m.targets, m.trigger) for m in meetings] == [(["Hakan Fidan"], ["Saddam Haftar"], "لقاء")]
+
+
+def test_the_first_of_two_joined_parties_holds_the_meeting(analyse) -> None:
+    article = analyse("عقد هاكان فيدان ونظيره صدام حفتر اجتماعا موسعا في أنقرة.", published_at=PUBLISHED)
+    meetings = _events(article, EventType.MEETING)
+    assert [(m.actors, m.targets) for m in meetings] == [(["Hakan Fidan"], ["Saddam Haftar"])]
