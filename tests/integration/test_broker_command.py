@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -41,12 +42,16 @@ def _gone(pid: int) -> bool:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_stops_the_broker_child_and_frees_the_port(broker_check: None, signum: signal.Signals) -> None:
+def test_a_signal_stops_the_broker_child_and_frees_the_port(
+    broker_check: None, signum: signal.Signals, tmp_path: Path
+) -> None:
     port = free_port()
-    command = subprocess.Popen(
-        [sys.executable, "-m", "streams.cli", "broker", "--port", str(port)],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    log = tmp_path / "broker.log"
+    with open(log, "wb") as out:  # a file, not a pipe: an orphaned child would hold a pipe open
+        command = subprocess.Popen(
+            [sys.executable, "-m", "streams.cli", "broker", "--port", str(port)],
+            cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+        )
     children: list[psutil.Process] = []
     try:
         _wait_listening(port)
@@ -54,11 +59,11 @@ def test_a_signal_stops_the_broker_child_and_frees_the_port(broker_check: None, 
         assert children, "the broker runs as a child of marsad broker"
         command.send_signal(signum)
         code = command.wait(timeout=20)
-        assert code == 0, command.stderr.read().decode() if command.stderr else code
         deadline = time.monotonic() + 10
         while not all(_gone(child.pid) for child in children) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert all(_gone(child.pid) for child in children), [child.pid for child in children]
+        assert code == 0, log.read_text("utf-8", "replace")
         with socket.socket() as sock:  # the port is free again
             sock.bind(("127.0.0.1", port))
     finally:
