@@ -68,3 +68,9 @@ def test_a_quoted_name_a_statement_was_given_to_is_an_outlet_only_when_known_as_
     # a quoted phrase after لـ that names no known outlet is left alone
     article = analyse('ووجه الوزير انتقادات لـ"المجموعات المسلحة" في العاصمة.')
     assert not [e for e in article.entities if e.canonical == "المجموعات المسلحة"]
+
+
+def test_an_outlet_whose_bare_name_is_a_common_word_needs_its_kind_word(analyse) -> None:
+    article = analyse("ونقلت قناة الحرة عن مصدر ليبي أن الاجتماع تأجل، وأن الأجواء الحرة للنقاش غابت عنه.")
+    alhurra = next(e for e in article.entities if e.canonical == "Alhurra")
+    assert [m.text for m in alhurra.mentions] == ["قناة الحرة"]
