@@ -467,9 +467,7 @@ class _Resolver:
                     None,
                 )
             elif kinds == {AliasKind.TOPICAL}:
-                alias = hit.aliases[0]
-                holds = self.topic is not None and all(self._contains(phrase) for phrase in alias.requires)
-                hit.actor = alias.voiced[self.topic] if alias.voiced and holds else None  # type: ignore[index]
+                hit.actor = self._topical(hit.aliases[0])
             elif kinds == {AliasKind.CONTEXTUAL}:
                 hit.actor = hit.aliases[0].actor if self._place_expected(position) else None
             elif AliasKind.METONYM in kinds or (AliasKind.DEMONYM in kinds and not names):
@@ -510,6 +508,16 @@ class _Resolver:
             given = [alias.actor for alias in hit.aliases if alias.kind == AliasKind.GIVEN]
             if given:
                 hit.actor = self._given_name(position, given)
+
+    def _topical(self, alias: Alias) -> int | None:
+        """A generic name read by the article's topic; one that names the same thing under
+        every topic ("اتفاقية ترسيم الحدود") needs none."""
+        if not alias.voiced or not all(self._contains(phrase) for phrase in alias.requires):
+            return None
+        if self.topic is not None:
+            return alias.voiced[self.topic]
+        readings = set(alias.voiced)
+        return readings.pop() if len(readings) == 1 else None
 
     def _phrase(self, hit: _Hit) -> str:
         return self.article.sentences[hit.sentence].norm[hit.start : hit.end]

@@ -88,3 +88,12 @@ def test_a_role_is_not_its_current_holder_when_another_holds_it_here(analyse) ->
 def test_the_commander_of_the_libyan_army_is_haftar_unless_another_is_named(analyse) -> None:
     article = analyse("وقال قائد الجيش الليبي إن قواته لن تنسحب من مواقعها في الجنوب.")
     assert _canonical_of(article, "قائد الجيش الليبي") == "Khalifa Haftar"
+
+
+def test_a_boundary_deal_is_the_maritime_deal_whatever_the_article_is_about(analyse) -> None:
+    # no cue of any topic here, and the name reads the same under every topic
+    article = analyse("انتقد البرلمان الليبي اتفاقية ترسيم الحدود التي وقعتها تركيا مع حكومة الوفاق.")
+    assert _canonical_of(article, "اتفاقية ترسيم الحدود") == "Libya-Turkey maritime deal"
+    # a generic name that reads differently by topic still needs one
+    article = analyse("وقعت تركيا وليبيا مذكرة تفاهم جديدة خلال الزيارة.")
+    assert _canonical_of(article, "مذكرة تفاهم") is None
