@@ -97,3 +97,12 @@ def test_a_boundary_deal_is_the_maritime_deal_whatever_the_article_is_about(anal
     # a generic name that reads differently by topic still needs one
     article = analyse("وقعت تركيا وليبيا مذكرة تفاهم جديدة خلال الزيارة.")
     assert _canonical_of(article, "مذكرة تفاهم") is None
+
+
+def test_the_libyan_government_is_the_one_the_copy_recognises(analyse) -> None:
+    article = analyse("أعلن أسامة حماد خطة جديدة، وقالت الحكومة الليبية إن التنفيذ يبدأ الشهر المقبل.")
+    assert _canonical_of(article, "الحكومة الليبية") == "Government of National Stability"
+    article = analyse("استقبل عبد الحميد الدبيبة الوفد، وأكدت الحكومة الليبية التزامها بالاتفاقات.")
+    assert _canonical_of(article, "الحكومة الليبية") == "Government of National Unity"
+    article = analyse("قالت الحكومة الليبية إنها تتابع الوضع عن كثب.")
+    assert _canonical_of(article, "الحكومة الليبية") is None
