@@ -144,7 +144,8 @@ def find_entities(article: NormalisedArticle, knowledge: Knowledge | None = None
             mentions.setdefault(actor, []).append(mention)
             mentions[actor].sort(key=lambda m: m.start)
     entities = [_entity(index.actors[actor], found) for actor, found in mentions.items()]
-    entities += _unlinked(article, Spans(covered), people, words.latin_stop, [m for actor, m in outlets if actor is None])
+    unknown_outlets = [mention for actor, mention in outlets if actor is None]
+    entities += _unlinked(article, Spans(covered), people, words.latin_stop, unknown_outlets)
     entities = _without_label_lines(article.text, entities, words.label_line_words)
     entities.sort(key=lambda entity: entity.mentions[0].start)
     return entities
@@ -303,8 +304,8 @@ def _quoted_outlets(
 def _organisation_named(index: ActorIndex, phrase: str) -> int | None:
     """The one organisation whose full name is exactly ``phrase`` (folded), if any."""
     for match in index.matcher.find(phrase):
-        if (match.start - len(match.clitic), match.end) != (0, len(phrase)) and (match.start, match.end) != (0, len(phrase)):
-            continue
+        if match.start - len(match.clitic) != 0 or match.end != len(phrase):
+            continue  # only a match of the whole phrase
         actors = {
             alias.actor
             for alias in match.values
@@ -642,7 +643,9 @@ class _Resolver:
         hit = self.hits[position]
         if hit.clitic:
             return None  # "السراج، ورئيس المجلس": a second person, not an apposition
-        earlier = next((self.hits[p] for p in range(position - 1, max(-1, position - 6), -1) if not self.hits[p].nested), None)
+        earlier = next(
+            (self.hits[p] for p in range(position - 1, max(-1, position - 6), -1) if not self.hits[p].nested), None
+        )
         if earlier is None or earlier.sentence != hit.sentence or earlier.actor is None:
             return None
         if self.actors[earlier.actor].type != "PER":

@@ -105,7 +105,8 @@ def test_a_canonical_name_matches_its_own_gold_entity_before_another_entitys_als
     # the country lists its capital among its alternatives, and comes first in the file
     turkey = {"canonical": "Turkey", "type": "LOC", "mentions": ["تركيا"], "also": ["Türkiye", "Ankara"]}
     gold = _gold([turkey, ANKARA])
-    both = score_article(_record([_entity("Turkey", "تركيا", kind="LOC"), _entity("Ankara", "أنقرة", kind="LOC")]), gold)
+    system = [_entity("Turkey", "تركيا", kind="LOC"), _entity("Ankara", "أنقرة", kind="LOC")]
+    both = score_article(_record(system), gold)
     assert (both.counts.entity_system_matched, both.counts.entity_gold_matched) == (2, 2)
     assert both.missed_entities == []
     # the alternative still names the country when the file has no entity of that name
