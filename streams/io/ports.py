@@ -8,6 +8,7 @@ port from the system. The worker says which in its first log line.
 
 from __future__ import annotations
 
+import errno
 import socket
 
 from streams.stages.spec import STAGE_NAMES
@@ -24,8 +25,8 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
-        except OSError:
-            return True
+        except OSError as error:
+            return error.errno == errno.EADDRINUSE  # another failure (a bad host) is the server's to report
     return False
 
 
