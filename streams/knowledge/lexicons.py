@@ -106,6 +106,8 @@ class _RolesSpec(BaseModel):
     setting: list[str]
     outlets: list[str]
     dual: list[str] = Field(default_factory=list)
+    undergo: list[str] = Field(default_factory=list)
+    by_agent: list[str] = Field(default_factory=list)
 
 
 class _WindowsSpec(BaseModel):
@@ -234,6 +236,8 @@ class RoleWords:
     setting: frozenset[str]
     outlets: frozenset[str]
     dual: frozenset[str]
+    undergo: frozenset[str]
+    by_agent: frozenset[str]
     subject_before: int
     subject_after: int
     adjacent: int
@@ -355,6 +359,8 @@ class TriggerLexicon:
             setting=folded(role_spec.setting),
             outlets=folded(role_spec.outlets),
             dual=folded(role_spec.dual),
+            undergo=folded(role_spec.undergo),
+            by_agent=folded(role_spec.by_agent),
             subject_before=windows.subject_before,
             subject_after=windows.subject_after,
             adjacent=windows.adjacent,

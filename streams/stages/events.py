@@ -655,6 +655,13 @@ def _assign(
             first = _conjoined_before(view, before_agent, before, words)
             if first is not None:  # "عقد X ونظيره Y اجتماعا": X acts, Y is the counterpart
                 subject, rest = first, [before_agent, *after]
+            elif any(word in words.undergo for word in view.sentence.norm[max(0, start - words.subject_before) : start].split()):
+                # "تعرضت مواقع X لغارات … من قبل Y": X undergoes the strikes, Y (if named) strikes
+                agent = next(
+                    (p for p in after if _can_act(p, trigger) and _after_word(view, p, words.by_agent, words.subject_after)),
+                    None,
+                )
+                subject, rest = agent, [before_agent, *[p for p in after if p is not agent]]
         elif earlier_agent is not None and not after:
             subject, rest = earlier_agent, []  # "… كما ناقشا قضية الهجرة": the subject stands far back
         elif actors_after:
@@ -680,6 +687,13 @@ def _assign(
 
 
 _CONJUNCTION_RE = re.compile(r"(?<!\w)و")
+
+
+def _after_word(view: _View, p: _Participant, phrases: frozenset[str], reach: int = 30) -> bool:
+    """Does one of ``phrases`` stand at most ``reach`` characters before ``p`` ("من قبل X",
+    "من قبل سلاح الجو التابع لـX")?"""
+    before = view.sentence.norm[max(0, p.start - reach) : p.start]
+    return any(phrase in before for phrase in phrases)
 
 
 def _conjoined_before(

@@ -174,3 +174,18 @@ def test_the_first_of_two_joined_parties_holds_the_meeting(analyse) -> None:
     article = analyse("عقد هاكان فيدان ونظيره صدام حفتر اجتماعا موسعا في أنقرة.", published_at=PUBLISHED)
     meetings = _events(article, EventType.MEETING)
     assert [(m.actors, m.targets) for m in meetings] == [(["Hakan Fidan"], ["Saddam Haftar"])]
+
+
+def test_definite_strikes_are_a_clash_and_who_undergoes_them_is_the_target(analyse) -> None:
+    article = analyse("تعرضت مواقع قوات حفتر قرب ترهونة لعشرات الغارات الجوية.", published_at=PUBLISHED)
+    clashes = _events(article, EventType.ARMED_CLASH)
+    assert [(c.actors, c.targets, c.trigger) for c in clashes] == [([], ["Libyan National Army"], "الغارات")]
+
+
+def test_the_passive_agent_after_min_qibal_strikes(analyse) -> None:
+    article = analyse(
+        "تعرضت مواقع قوات حفتر قرب ترهونة لعشرات الغارات الجوية من قبل سلاح الجو التابع لحكومة الوفاق.",
+        published_at=PUBLISHED,
+    )
+    clashes = _events(article, EventType.ARMED_CLASH)
+    assert [(c.actors, c.targets) for c in clashes] == [(["Government of National Accord"], ["Libyan National Army"])]
