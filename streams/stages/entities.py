@@ -156,54 +156,74 @@ _LABEL_LINE_WORDS = 4
 _LABEL_TYPES = frozenset({"ORG", "LOC"})
 
 
+def _line_words(line: str) -> int:
+    return len(_WORD_RE.findall(fold_phrase(line)))  # folded: a shadda does not split a word
+
+
 def _first_prose_line(text: str) -> int:
     """Where the first line after the headline with more than a label's words starts."""
     position = text.find("\n") + 1
     while 0 < position < len(text):
         end = text.find("\n", position)
         end = len(text) if end == -1 else end
-        if len(text[position:end].split()) > _LABEL_LINE_WORDS:
+        if _line_words(text[position:end]) > _LABEL_LINE_WORDS:
             return position
         position = end + 1
     return len(text)
 
 
 def _without_label_lines(text: str, entities: list[Entity], filler: frozenset[str]) -> list[Entity]:
-    """Drop the place and organisation mentions of head lines that hold nothing else.
+    """Drop the mentions of the page's byline and dateline lines.
 
-    A short line between the headline and the first line of prose, such as "ترك برس"،
-    "ديلي صباح ووكالات" or "تونس", is the page's byline or dateline, not the article
-    speaking of that outlet or place (gold/FORMAT: names only in page chrome are not
-    annotated); a short line further down is a subheading, and stays. An entity left
-    without mentions goes.
+    A short line between the headline and the first line of prose is page chrome, not the
+    article speaking (gold/FORMAT: names only in page chrome are not annotated): a person
+    the knowledge base does not know there is the byline's author ("كتب: …"، "أنقرة: …");
+    places and organisations there are a dateline or credit when the line holds nothing
+    else ("ترك برس"، "ديلي صباح ووكالات"، "تونس"). A short line further down is a
+    subheading, and stays. An entity left without mentions goes.
     """
     body = _first_prose_line(text)
+
+    def line_of(mention: Mention) -> int:
+        return text.rfind("\n", 0, mention.start) + 1
+
+    def line_end(start: int) -> int:
+        end = text.find("\n", start)
+        return len(text) if end == -1 else end
+
+    def short(start: int) -> bool:
+        return _line_words(text[start : line_end(start)]) <= _LABEL_LINE_WORDS
+
+    authors = {
+        id(mention)
+        for entity in entities
+        if entity.type == "PER" and not entity.linked
+        for mention in entity.mentions
+        if mention.start < body and short(line_of(mention))
+    }
     by_line: dict[int, list[Mention]] = {}
     for entity in entities:
-        if entity.type in _LABEL_TYPES:
+        if entity.type in _LABEL_TYPES or (entity.type == "PER" and not entity.linked):
             for mention in entity.mentions:
                 if mention.start < body:
-                    by_line.setdefault(text.rfind("\n", 0, mention.start) + 1, []).append(mention)
+                    by_line.setdefault(line_of(mention), []).append(mention)
     labels: set[int] = set()
     for start, found in by_line.items():
-        end = text.find("\n", start)
-        end = len(text) if end == -1 else end
-        line = text[start:end]
-        if len(line.split()) > _LABEL_LINE_WORDS:
+        end = line_end(start)
+        if not short(start):
             continue
-        rest = list(line)
+        rest = list(text[start:end])
         for mention in found:
             if mention.end <= end:
                 rest[mention.start - start : mention.end - start] = " " * (mention.end - mention.start)
-        left = _WORD_RE.findall(fold_phrase("".join(rest)))
-        if all(word in filler for word in left):
+        if all(word in filler for word in _WORD_RE.findall(fold_phrase("".join(rest)))):
             labels.add(start)
-    if not labels:
+    if not labels and not authors:
         return entities
     kept: list[Entity] = []
     for entity in entities:
-        if entity.type in _LABEL_TYPES:
-            mentions = [m for m in entity.mentions if text.rfind("\n", 0, m.start) + 1 not in labels]
+        if entity.type in _LABEL_TYPES or (entity.type == "PER" and not entity.linked):
+            mentions = [m for m in entity.mentions if id(m) not in authors and line_of(m) not in labels]
             if not mentions:
                 continue
             if len(mentions) != len(entity.mentions):

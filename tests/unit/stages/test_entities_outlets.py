@@ -74,3 +74,15 @@ def test_an_outlet_whose_bare_name_is_a_common_word_needs_its_kind_word(analyse)
     article = analyse("ونقلت قناة الحرة عن مصدر ليبي أن الاجتماع تأجل، وأن الأجواء الحرة للنقاش غابت عنه.")
     alhurra = next(e for e in article.entities if e.canonical == "Alhurra")
     assert [m.text for m in alhurra.mentions] == ["قناة الحرة"]
+
+
+def test_the_bylines_author_is_no_person_of_the_article(analyse) -> None:
+    text = (
+        "تركيا تعزز حضورها في شرق المتوسط\n"
+        "كتب: سامي الورفلي\n"
+        "قال المحلل السياسي كمال الترهوني إن أنقرة تسعى إلى توسيع نفوذها في ليبيا خلال الأشهر المقبلة.\n"
+        "وأضاف الترهوني أن الحوار مستمر."
+    )
+    people = {e.canonical for e in analyse(text).entities if e.type == "PER"}
+    assert "سامي الورفلي" not in people
+    assert "كمال الترهوني" in people
