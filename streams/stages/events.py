@@ -655,12 +655,10 @@ def _assign(
             first = _conjoined_before(view, before_agent, before, words)
             if first is not None:  # "عقد X ونظيره Y اجتماعا": X acts, Y is the counterpart
                 subject, rest = first, [before_agent, *after]
-            elif any(word in words.undergo for word in view.sentence.norm[max(0, start - words.subject_before) : start].split()):
+            elif words.undergo & set(view.sentence.norm[max(0, start - words.subject_before) : start].split()):
                 # "تعرضت مواقع X لغارات … من قبل Y": X undergoes the strikes, Y (if named) strikes
-                agent = next(
-                    (p for p in after if _can_act(p, trigger) and _after_word(view, p, words.by_agent, words.subject_after)),
-                    None,
-                )
+                by_agent = [p for p in after if _after_word(view, p, words.by_agent, words.subject_after)]
+                agent = next((p for p in by_agent if _can_act(p, trigger)), None)
                 subject, rest = agent, [before_agent, *[p for p in after if p is not agent]]
         elif earlier_agent is not None and not after:
             subject, rest = earlier_agent, []  # "… كما ناقشا قضية الهجرة": the subject stands far back
