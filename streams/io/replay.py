@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import sys
 import time
+from itertools import islice
 from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -98,6 +99,8 @@ def prepare(
 
 #: Sends awaited together: bounds the acknowledgements held in memory on a long replay.
 ACK_BATCH = 1000
+#: Messages read ahead of the sends: a stream then sends in full batches, as a list does.
+READ_AHEAD = 500
 
 
 async def publish(
@@ -135,7 +138,7 @@ async def publish(
         pending: list[asyncio.Future[object]] = []
         sent = 0
         headers = [(HEADER_SCHEMA, SCHEMA_VERSION.encode())]
-        for number, (key, payload) in enumerate(messages):
+        for number, (key, payload) in enumerate(_read_ahead(messages, READ_AHEAD)):
             if rate:
                 delay = started + number / rate - time.perf_counter()
                 if delay > 0:
@@ -160,6 +163,13 @@ async def publish(
         return started
     finally:
         await client.stop()
+
+
+def _read_ahead(messages: Iterable[tuple[str | bytes, bytes]], size: int) -> Iterator[tuple[str | bytes, bytes]]:
+    """``messages`` read ``size`` at a time: reading a stream between single sends makes small batches."""
+    iterator = iter(messages)
+    while chunk := list(islice(iterator, size)):
+        yield from chunk
 
 
 def _progress(done: int, total: int | None, elapsed: float) -> None:
