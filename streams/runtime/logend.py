@@ -40,8 +40,8 @@ async def log_ends(settings: Settings, partitions: Iterable[Any], timeout: float
         fetch_max_wait_ms=50,
         max_partition_fetch_bytes=settings.max_record_bytes,
     )
-    await consumer.start()
     try:
+        await consumer.start()
         return await asyncio.wait_for(_ends(consumer, wanted), timeout)
     finally:
         await consumer.stop()
@@ -70,3 +70,36 @@ async def _ends(consumer: AIOKafkaConsumer, wanted: list[Any]) -> dict[Any, int]
 def past_the_end(offset: int | None, end: int | None) -> bool:
     """True when a committed offset (the next one to read) lies beyond the log's end."""
     return offset is not None and end is not None and offset > end
+
+
+async def first_readable(settings: Settings, partition: Any, start: int, end: int, probes: int = 2000) -> int | None:
+    """The first offset in ``[start, end)`` at which a fetch returns a record; None if none does.
+
+    The embedded broker can hold a partition whose first offsets no fetch returns (seen on a
+    table's changelog after the broker came back empty: a fetch at 0 answers with nothing and
+    a high watermark of 0, the record at 1 is there); a reader at such an offset waits for
+    good. Offsets are probed one by one, ``probes`` at most, then the last batch's base.
+    """
+    tp = TopicPartition(partition.topic, partition.partition)
+    consumer = AIOKafkaConsumer(
+        **client_options(settings),
+        enable_auto_commit=False,
+        fetch_max_wait_ms=50,
+        max_partition_fetch_bytes=settings.max_record_bytes,
+    )
+    try:
+        await consumer.start()
+        consumer.assign([tp])
+        candidates = list(range(start, min(end, start + probes)))
+        if end > start + probes:
+            listed = (await consumer.end_offsets([tp]))[tp]
+            candidates.append(max(start + probes, listed - 1))
+        for offset in candidates:
+            consumer.seek(tp, offset)
+            batch = await consumer.getmany(tp, timeout_ms=200, max_records=1)
+            records = batch.get(tp)
+            if records:
+                return records[0].offset
+        return None
+    finally:
+        await consumer.stop()

@@ -33,6 +33,12 @@ TABLE_REBUILDS = Counter(
     ["changelog"],
     registry=REGISTRY,
 )
+SKIPPED_OFFSETS = Counter(
+    "marsad_offsets_skipped",
+    "Changelog offsets a table recovery skipped because no fetch returned them (a hole in the broker's log)",
+    ["changelog"],
+    registry=REGISTRY,
+)
 RECOVERY_RESTARTS = Counter(
     "marsad_recovery_restarts",
     "Table recoveries started again because the changelog offsets they waited for no longer existed",

@@ -156,3 +156,81 @@ def test_a_slow_or_finished_recovery_is_left_alone(monkeypatch) -> None:
     recovery.in_recovery = False
     assert asyncio.run(watch.check()) == [] and not recovery.signal_recovery_start.is_set()
     assert recovery_watch.unreachable({tp: 7}, {tp: 7}, {tp: 0}) == {}  # read to its end already
+
+
+def test_a_recovery_that_reads_nothing_is_restarted_once_then_the_worker_stops(monkeypatch) -> None:
+    from streams.runtime import recovery_watch
+    from streams.settings import Settings
+
+    tp = TP("marsad-events-published-events-changelog", 0)
+
+    async def log_ends(settings, partitions, timeout=10.0):
+        return {p: 3 for p in partitions}  # the records are there: reachable, but never read
+
+    crashed: list[BaseException] = []
+
+    async def crash(error: BaseException) -> None:
+        crashed.append(error)
+
+    async def first_readable(settings, partition, start, end, probes=2000):
+        return None  # no hole: every offset is fetchable, yet nothing arrives
+
+    monkeypatch.setattr(recovery_watch, "log_ends", log_ends)
+    monkeypatch.setattr(recovery_watch, "first_readable", first_readable)
+    monkeypatch.setattr(recovery_watch, "reconnect", lambda app: None)
+    recovery = _Recovery({tp: 2}, {tp: -1})
+    app = SimpleNamespace(tables=SimpleNamespace(_recovery=recovery), crash=crash)
+    watch = recovery_watch.RecoveryWatch(app, Settings(), still_checks=2)  # type: ignore[arg-type]
+    looks = [asyncio.run(watch.check()) for _ in range(3)]
+    assert looks == [[], [], [tp]] and recovery.signal_recovery_start.is_set() and not crashed
+    recovery.signal_recovery_start.clear()
+    looks = [asyncio.run(watch.check()) for _ in range(3)]
+    assert looks[-1] == [tp] and len(crashed) == 1 and isinstance(crashed[0], recovery_watch.RecoveryStuck)
+
+
+def test_a_recovery_that_reads_again_is_not_stopped(monkeypatch) -> None:
+    from streams.runtime import recovery_watch
+    from streams.settings import Settings
+
+    tp = TP("marsad-events-published-events-changelog", 0)
+
+    async def log_ends(settings, partitions, timeout=10.0):
+        return {p: 100 for p in partitions}
+
+    monkeypatch.setattr(recovery_watch, "log_ends", log_ends)
+    recovery = _Recovery({tp: 99}, {tp: -1})
+    watch = recovery_watch.RecoveryWatch(SimpleNamespace(tables=SimpleNamespace(_recovery=recovery)), Settings(), still_checks=2)  # type: ignore[arg-type]
+    for offset in range(0, 60, 10):  # slow, but reading
+        recovery.active_offsets[tp] = offset
+        assert asyncio.run(watch.check()) == []
+    assert not recovery.signal_recovery_start.is_set()
+
+
+def test_a_recovery_stuck_before_a_hole_in_the_log_reads_on_past_it(monkeypatch) -> None:
+    from streams.runtime import recovery_watch
+    from streams.runtime.metrics import SKIPPED_OFFSETS
+    from streams.settings import Settings
+
+    tp = TP("marsad-stance-published-stance-changelog", 0)
+
+    async def log_ends(settings, partitions, timeout=10.0):
+        return {p: 2 for p in partitions}
+
+    async def first_readable(settings, partition, start, end, probes=2000):
+        assert (start, end) == (0, 2)
+        return 1  # no fetch returns offset 0; offset 1 is there
+
+    seeks: list[tuple[TP, int]] = []
+
+    async def seek(partition: TP, offset: int) -> None:
+        seeks.append((partition, offset))
+
+    monkeypatch.setattr(recovery_watch, "log_ends", log_ends)
+    monkeypatch.setattr(recovery_watch, "first_readable", first_readable)
+    recovery = _Recovery({tp: 1}, {tp: -1})
+    app = SimpleNamespace(tables=SimpleNamespace(_recovery=recovery), consumer=SimpleNamespace(seek=seek))
+    watch = recovery_watch.RecoveryWatch(app, Settings(), still_checks=2)  # type: ignore[arg-type]
+    before = SKIPPED_OFFSETS.labels(tp.topic)._value.get()
+    assert [asyncio.run(watch.check()) for _ in range(3)] == [[], [], [tp]]
+    assert seeks == [(tp, 1)] and not recovery.signal_recovery_start.is_set()  # read on, not restarted
+    assert SKIPPED_OFFSETS.labels(tp.topic)._value.get() == before + 1
