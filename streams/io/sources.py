@@ -79,6 +79,8 @@ def iter_files(paths: list[Path], *, follow_symlinks: bool = False, stats: Listi
             yield from _walk(path, follow_symlinks, stats, {_identity(path)})
         elif path.is_file():
             yield path
+        elif path.exists():
+            raise SourceError(f"{path}: not a regular file or directory")
         else:
             raise SourceError(f"{path}: no such file or directory")
 

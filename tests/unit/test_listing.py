@@ -175,3 +175,27 @@ def test_bad_files_are_reported_and_the_rest_go_on(tmp_path: Path) -> None:
     assert [letter["details"]["origin"] for letter in letters] == ["b-latin1.txt", "c-deep.json", "d-deep.jsonl:1"]
     assert all(letter["message"] for letter in letters)
     assert letters[0]["payload_encoding"] == "base64"  # the bytes that were not UTF-8 are kept
+
+
+def test_a_file_that_cannot_be_read_is_one_rejection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Permissions do not stop root, so the refusal is the operating system's answer, simulated."""
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    for number, name in enumerate(("a.txt", "b-locked.txt", "c-locked.jsonl", "d.txt")):
+        text = f"{BODY} وجرى اللقاء في يومه {number + 1}."
+        (batch / name).write_text(text if name.endswith(".txt") else orjson.dumps({"text": text}).decode(), "utf-8")
+    real_open = Path.open
+
+    def refusing_open(self: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if "locked" in self.name:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", refusing_open)
+    written, rejected = process_paths([batch], tmp_path / "out.jsonl")
+    assert written == 2
+    assert rejected == [("b-locked.txt", "cannot read (Permission denied)"), ("c-locked.jsonl", "cannot read (Permission denied)")]
+    report = ReplayReport()
+    assert len(list(iter_prepared(iter_sources([batch]), report))) == 2
+    assert report.unreadable == 2
+    assert report.errors == ["b-locked.txt: cannot read (Permission denied) (skipped)", "c-locked.jsonl: cannot read (Permission denied) (skipped)"]
