@@ -49,7 +49,8 @@ _WORD_RE = re.compile(r"\w+")
 _ANY_LATIN_CAPITAL = re.compile(r"[A-Z]")
 _CAMEL_RE = re.compile(r"[a-z][A-Z]")  # a capital inside a word: a handle or hashtag
 _DIGIT_THEN_LETTER_RE = re.compile(r"[0-9][A-Za-z]")  # a short-link code, not "EFES2024"
-_LATIN_NAME_RE = re.compile(r"(?<![\w])[A-Z][\w'’.-]*(?:[ -](?:[A-Z0-9][\w'’.-]*|of|de|al|el|and|&))*(?:[ -][A-Z0-9][\w'’.-]*)?")
+# (not the tail of a hyphenated code: "DFS" of "9H-DFS")
+_LATIN_NAME_RE = re.compile(r"(?<![\w-])[A-Z][\w'’.-]*(?:[ -](?:[A-Z0-9][\w'’.-]*|of|de|al|el|and|&))*(?:[ -][A-Z0-9][\w'’.-]*)?")
 
 
 @dataclass(slots=True)

@@ -86,3 +86,12 @@ def test_the_bylines_author_is_no_person_of_the_article(analyse) -> None:
     people = {e.canonical for e in analyse(text).entities if e.type == "PER"}
     assert "سامي الورفلي" not in people
     assert "كمال الترهوني" in people
+
+
+def test_the_matter_is_no_title_and_a_code_tail_is_no_name(analyse) -> None:
+    # folded, "الآمر" (the commander) is "الأمر" (the matter): no title
+    article = analyse("وقد يكون الأمر مرتبطا بحسابات داخلية لدى الطرفين في هذه المرحلة.")
+    assert not [e for e in article.entities if e.type == "PER"]
+    # the tail of a hyphenated registration is no Latin-script name
+    article = analyse("تحطمت الطائرة ذات التسجيل 9H-XYZ بعد الإقلاع من المطار.")
+    assert "XYZ" not in {e.canonical for e in article.entities}
