@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -37,13 +38,18 @@ def broker_command(port: int) -> list[str]:
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: Linux sends it SIGTERM when its parent dies, even by SIGKILL."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
+def _parent_death_signal() -> Callable[[], None] | None:
+    """A pre-exec hook: Linux sends the child SIGTERM when the thread that started it dies, even by SIGKILL.
+
+    ``prctl`` is looked up here, in the parent, so the child only calls it between fork and exec.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
 
 
 def run_foreground(port: int, *, grace: float = 5.0) -> int:
@@ -53,7 +59,8 @@ def run_foreground(port: int, *, grace: float = 5.0) -> int:
     after ``grace`` seconds), so no broker is left holding the port. Returns 0 after a
     forwarded stop, else the broker's own exit status.
     """
-    child = subprocess.Popen(broker_command(port), preexec_fn=_die_with_parent)  # noqa: PLW1509 - only prctl
+    # started from the command's main thread, so the death signal follows the process
+    child = subprocess.Popen(broker_command(port), preexec_fn=_parent_death_signal())  # noqa: PLW1509 - only prctl
     stopping: list[int] = []
 
     def forward(signum: int, _frame: object) -> None:
