@@ -361,7 +361,7 @@ def process(paths: tuple[Path, ...], out: Path, dlq: Path | None, summary: bool,
 
     A file or line that cannot be read or processed is reported (and written to --dlq with
     its reason) and the rest go on; gold annotation files (.json of the gold format) are
-    skipped with a count.
+    skipped with a count. Exits 1 when everything was rejected.
     """
     from streams.backends import BackendError
     from streams.io.sources import ListingStats
@@ -385,6 +385,8 @@ def process(paths: tuple[Path, ...], out: Path, dlq: Path | None, summary: bool,
     for origin, reason in rejected:
         click.echo(redact(f"rejected {origin}: {reason}"), err=True)
     click.echo(f"wrote {written} enriched record(s) to {out}; {len(rejected)} rejected{stats.describe()}", err=True)
+    if rejected and not written:
+        sys.exit(1)  # nothing came out: a script should notice
 
 
 @main.command()
