@@ -20,7 +20,7 @@ from aiokafka.errors import KafkaError
 from streams.io.kafka import client_options
 from streams.io.topics import HEADER_PIPELINE
 from streams.runtime.handling import Outgoing, gate_key_of, versioned
-from streams.runtime.logend import log_ends
+from streams.runtime.logend import first_readable, log_ends
 from streams.runtime.metrics import RECONCILED
 from streams.settings import Settings
 from streams.stages.spec import StageSpec
@@ -165,8 +165,21 @@ class PublishGate:
             if start < end:
                 consumer.assign([tp])
                 consumer.seek(tp, start)
-                while await consumer.position(tp) < end:
+                empty = 0
+                while (position := await consumer.position(tp)) < end:
                     batch = await consumer.getmany(tp, timeout_ms=1000, max_records=500)
+                    empty = 0 if batch.get(tp) else empty + 1
+                    if empty >= 3:  # nothing fetched at ``position``, though the log goes on
+                        readable = await first_readable(self.settings, tp, position, end)
+                        log.warning(
+                            "gate %s: %s[%d] offsets from %d cannot be fetched (a hole in the broker's log); %s",
+                            self.stage, topic, partition, position,
+                            f"reading on from {readable}" if readable is not None else "nothing after it is readable",
+                        )
+                        if readable is None:
+                            break
+                        consumer.seek(tp, readable)
+                        empty = 0
                     for record in batch.get(tp, []):
                         if record.offset >= end:
                             break

@@ -4,9 +4,11 @@
 always the log's end: the embedded broker answers with the base offset of the partition's
 last record *batch* plus one, so after a batch of 500 records it reports 499 fewer than
 there are (seen: three records at offsets 0-2 in one batch, end reported 1). A fetch
-response's high watermark is right on it and on Kafka. :func:`log_ends` asks
-``ListOffsets`` first and, where the partition is not empty, fetches its last batch to
-read the high watermark; it never reports less than ``ListOffsets`` did.
+response's high watermark is right on it and on Kafka, and it is what a reader can reach:
+the embedded broker, back after losing its data, also listed records (end 2) of a table
+changelog that every fetch answered as empty (high watermark 0). :func:`log_ends` asks
+``ListOffsets`` first and, where that is not empty, fetches at its last listed offset and
+takes the response's high watermark.
 
 Everything that compares an offset with a partition's end uses it: resetting committed
 offsets past the end (a broker that lost its log), the publish-once gate's
@@ -62,7 +64,7 @@ async def _ends(consumer: AIOKafkaConsumer, wanted: list[Any]) -> dict[Any, int]
             pending = {tp for tp in pending if consumer.highwater(tp) is None}
     for tp in wanted:
         watermark = consumer.highwater(tps[tp]) if ends[tp] > 0 else None
-        if watermark is not None and watermark > ends[tp]:
+        if watermark is not None:
             ends[tp] = watermark
     return ends
 

@@ -281,7 +281,8 @@ def rebuild_tables_from_their_changelog() -> None:
     changelog ends below what was read before is logged and counted
     (``marsad_table_rebuilds_total``). The changelog ends it waits for are the logs' ends
     (:func:`streams.runtime.logend.log_ends`): the embedded broker's ``ListOffsets`` can
-    report less, and the last records of a changelog were then not restored. Idempotent.
+    report less (the last records of a changelog were then not restored) or, back after
+    losing its data, more than any fetch returns (the recovery then waited for good). Idempotent.
     """
     from faust.tables.recovery import Recovery
 
@@ -298,8 +299,7 @@ def rebuild_tables_from_their_changelog() -> None:
         if tps and getattr(self.app, "marsad_settings", None) is not None:
             ends = await partition_ends(self.app, consumer, tps, self.app.conf.broker_request_timeout)
             for tp, end in ends.items():
-                if end - 1 > destination.get(tp, -1):
-                    destination[tp] = end - 1  # Faust's convention: the last offset, -1 if none
+                destination[tp] = end - 1  # Faust's convention: the last offset, -1 if none
 
     Recovery._build_offsets = _build_offsets  # type: ignore[method-assign]
     Recovery._build_highwaters = _build_highwaters  # type: ignore[method-assign]
