@@ -173,12 +173,19 @@ def worker(stage: str, web_port: int | None, web_host: str | None, broker: str |
         app = create_app(settings, stages)
     except (ImproperlyConfigured, OSError, ValueError, BackendError, UnsupportedVersion) as error:
         raise ConfigurationError(f"{type(error).__name__}: {error}") from error
+    import logging
+
+    client_log = logging.getLogger("aiokafka")
+    level = client_log.level
+    client_log.setLevel(logging.CRITICAL)  # before Faust's logging: no line per failed connection attempt
     try:
         created = declare_topics(app, settings, [STAGES[name] for name in stages])
     except TopicMismatch as error:
         raise ConfigurationError(str(error)) from error
     except KafkaError as error:
-        raise click.ClickException(broker_unreachable(settings.broker, error)) from None
+        raise click.ClickException(broker_unreachable(settings.broker, error, waited=60)) from None
+    finally:
+        client_log.setLevel(level)
     if created:
         click.echo(f"created {len(created)} missing topic(s) with {settings.partitions} partitions: {', '.join(created)}", err=True)
     ServiceWorker(app, loglevel=settings.log_level, quiet=True, console_port=0).execute_from_commandline()
