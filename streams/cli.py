@@ -112,16 +112,13 @@ def broker(port: int) -> None:
     SIGTERM, SIGINT (Ctrl-C) and SIGHUP are passed on to the broker, which is waited for, so
     the port is free once this command has exited.
     """
-    from streams.io.broker import BrokerError, run_foreground
+    from streams.io.broker import run_foreground
     from streams.io.ports import port_in_use
 
     if port_in_use(port):
         raise click.ClickException(f"port {port} is in use (another broker?): stop it or give --port N")
     click.echo(f"embedded broker on kafka://127.0.0.1:{port} (Ctrl-C stops it; data is in memory)", err=True)
-    try:
-        sys.exit(run_foreground(port))
-    except BrokerError as error:
-        raise click.ClickException(str(error)) from None
+    sys.exit(run_foreground(port))
 
 
 @main.command()
