@@ -51,7 +51,7 @@ class MarsadGroup(click.Group):
             from streams.io.sources import SourceError
 
             if isinstance(error, KafkaError):
-                broker = ctx.meta.get("marsad.broker", "?")
+                broker = ctx.meta.get("marsad.broker") or os.environ.get("MARSAD_BROKER") or Settings.model_fields["broker"].default
                 raise click.ClickException(broker_unreachable(broker, error)) from None
             if isinstance(error, SourceError):
                 raise click.ClickException(redact(str(error))) from None
