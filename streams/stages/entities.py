@@ -155,6 +155,10 @@ def find_entities(article: NormalisedArticle, knowledge: Knowledge | None = None
 #: The most words a byline or dateline line has.
 _LABEL_LINE_WORDS = 4
 _LABEL_TYPES = frozenset({"ORG", "LOC"})
+#: An organisation after a dash at the end of a line is a caption's credit ("… - الأناضول").
+_CREDIT_BEFORE = re.compile(r"[-–—] ?$")
+#: A short head line split by one of these is a dateline or byline ("أنقرة: …", "… | منذ يومين").
+_SEPARATORS = re.compile(r"[:|–—]| - ")
 
 
 def _line_words(line: str) -> int:
@@ -180,8 +184,10 @@ def _without_label_lines(text: str, entities: list[Entity], filler: frozenset[st
     article speaking (gold/FORMAT: names only in page chrome are not annotated): a person
     the knowledge base does not know there is the byline's author ("كتب: …"، "أنقرة: …");
     places and organisations there are a dateline or credit when the line holds nothing
-    else ("ترك برس"، "ديلي صباح ووكالات"، "تونس"). A short line further down is a
-    subheading, and stays. An entity left without mentions goes.
+    else ("ترك برس"، "ديلي صباح ووكالات"، "تونس") or is split by a colon, bar or dash
+    ("عواصم – طرابلس : …"). A short line further down is a subheading, and stays. An
+    organisation after a dash that ends a line anywhere is a caption's credit. An entity
+    left without mentions goes.
     """
     body = _first_prose_line(text)
 
@@ -217,14 +223,26 @@ def _without_label_lines(text: str, entities: list[Entity], filler: frozenset[st
         for mention in found:
             if mention.end <= end:
                 rest[mention.start - start : mention.end - start] = " " * (mention.end - mention.start)
-        if all(word in filler for word in _WORD_RE.findall(fold_phrase("".join(rest)))):
-            labels.add(start)
-    if not labels and not authors:
+        if _SEPARATORS.search(text[start:end]) or all(
+            word in filler for word in _WORD_RE.findall(fold_phrase("".join(rest)))
+        ):
+            labels.add(start)  # "عواصم – طرابلس : …", "أنقرة: …": a dateline and source
+    credits = {
+        id(mention)
+        for entity in entities
+        if entity.type == "ORG"
+        for mention in entity.mentions
+        if _CREDIT_BEFORE.search(text, max(0, mention.start - 3), mention.start)
+        and not text[mention.end : line_end(mention.end)].strip(" .،,")
+    }
+    if not labels and not authors and not credits:
         return entities
     kept: list[Entity] = []
     for entity in entities:
         if entity.type in _LABEL_TYPES or (entity.type == "PER" and not entity.linked):
-            mentions = [m for m in entity.mentions if id(m) not in authors and line_of(m) not in labels]
+            mentions = [
+                m for m in entity.mentions if id(m) not in authors and id(m) not in credits and line_of(m) not in labels
+            ]
             if not mentions:
                 continue
             if len(mentions) != len(entity.mentions):

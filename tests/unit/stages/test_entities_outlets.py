@@ -95,3 +95,17 @@ def test_the_matter_is_no_title_and_a_code_tail_is_no_name(analyse) -> None:
     # the tail of a hyphenated registration is no Latin-script name
     article = analyse("تحطمت الطائرة ذات التسجيل 9H-XYZ بعد الإقلاع من المطار.")
     assert "XYZ" not in {e.canonical for e in article.entities}
+
+
+def test_a_dateline_with_its_source_and_a_captions_credit_name_nothing(analyse) -> None:
+    text = (
+        "مباحثات ليبية تركية في العاصمة\n"
+        "عواصم – بنغازي : وكالات\n"
+        "بحث وفد من مدينة مصراتة مع مسؤولين أتراك سبل التعاون في مجالات الطاقة والبناء خلال الأسبوع الجاري.\n"
+        "صورة من الاجتماع في القاعة الكبرى - الأناضول\n"
+        "وأكد الجانبان أهمية استمرار التنسيق."
+    )
+    canonicals = {e.canonical for e in analyse(text).entities}
+    assert "Benghazi" not in canonicals  # only in the dateline
+    assert "Anadolu Agency" not in canonicals  # only as a caption's credit
+    assert "Misrata" in canonicals
