@@ -4,8 +4,9 @@ The server binds ``MARSAD_WEB_HOST`` (127.0.0.1 unless set; the Kubernetes manif
 0.0.0.0) on ``MARSAD_WEB_PORT``:
 
 ``GET /healthz``  200 while the event loop answers and every stage can make progress
-                  (liveness); 503 with the reason when the worker has been rebalancing, or
-                  a stage has had input waiting without taking any, for
+                  (liveness); 503 with the reason when the worker has been rebalancing (or
+                  recovering tables), a stage has had input waiting without taking any, or
+                  a stage's position has stayed past its partition's end, for
                   ``MARSAD_STALL_SECONDS`` (a restart is then the remedy).
 ``GET /readyz``   200 when this worker holds partitions of its input topic(s), is not in
                   the middle of a rebalance or table recovery, and reaches the broker;
@@ -49,10 +50,27 @@ class StallWatch:
         self.seconds = seconds
         self.clock = clock
         self._rebalancing_since: float | None = None
+        self._past_end_since: dict[str, float] = {}
 
-    def problem(self, rebalancing: bool, lags: dict[str, int], last_event_at: dict[str, float]) -> str | None:
-        """Why the worker is stalled (None when it is not): ``lags`` and ``last_event_at`` per stage."""
+    def problem(
+        self,
+        rebalancing: bool,
+        lags: dict[str, int],
+        last_event_at: dict[str, float],
+        past_end: dict[str, int] | None = None,
+    ) -> str | None:
+        """Why the worker is stalled (None when it is not): ``lags`` and ``last_event_at`` per stage;
+        ``past_end``: per stage, how far its position is beyond a partition's end (a broker that lost
+        its log; reset at the next assignment, so lasting only when no rebalance comes)."""
         now = self.clock()
+        for stage in list(self._past_end_since):
+            if not (past_end or {}).get(stage):
+                del self._past_end_since[stage]
+        for stage, beyond in sorted((past_end or {}).items()):
+            if beyond > 0:
+                since = self._past_end_since.setdefault(stage, now)
+                if now - since >= self.seconds:
+                    return f"stage {stage} waits {beyond} offset(s) past the end of its input for {now - since:.0f} s"
         if not rebalancing:
             self._rebalancing_since = None
         elif self._rebalancing_since is None:
@@ -87,10 +105,11 @@ def register_web(
 
         async def get(self, request: Request) -> Response:
             lags: dict[str, int] = {}
-            for (stage, _), lag in (await refresh_lag(app, stage_of_topic)).items():
+            past_end: dict[str, int] = {}
+            for (stage, _), lag in (await refresh_lag(app, stage_of_topic, past_end)).items():
                 lags[stage] = lags.get(stage, 0) + lag
             last = {agent.spec.name: agent.last_event_at for agent in agents}
-            problem = stall.problem(bool(app.rebalancing), lags, last)
+            problem = stall.problem(bool(app.rebalancing), lags, last, past_end)
             if problem:
                 return self.json({"status": "stalled", "problem": problem, "stages": list(stages)}, status=503)
             return self.json({"status": "ok", "stages": list(stages)})
@@ -124,9 +143,12 @@ def register_web(
             return self.bytes(metrics_text(), headers={"Content-Type": PROMETHEUS_CONTENT_TYPE})
 
 
-async def refresh_lag(app: faust.App, stage_of_topic: dict[str, str]) -> dict[tuple[str, str], int]:
+async def refresh_lag(
+    app: faust.App, stage_of_topic: dict[str, str], past_end: dict[str, int] | None = None
+) -> dict[tuple[str, str], int]:
     """Lag = end of the partition − the group's committed offset (the fetch position
-    before the first commit). Partitions no longer assigned are dropped; returns the lags."""
+    before the first commit). Partitions no longer assigned are dropped; returns the lags.
+    ``past_end`` (when given) gets, per stage, how far positions lie beyond their partition's end."""
     seen: dict[tuple[str, str], int] = {}
     committed = getattr(app.monitor, "tp_committed_offsets", {}) or {}
     try:
@@ -146,6 +168,8 @@ async def refresh_lag(app: faust.App, stage_of_topic: dict[str, str]) -> dict[tu
             continue
         if end is None or done is None:
             continue
+        if past_end is not None and done > end:
+            past_end[stage] = past_end.get(stage, 0) + done - end
         LAG.labels(stage, str(tp.partition)).set(max(0, end - done))
         seen[(stage, str(tp.partition))] = max(0, end - done)
     for labels in labelled(LAG):

@@ -234,3 +234,18 @@ def test_a_recovery_stuck_before_a_hole_in_the_log_reads_on_past_it(monkeypatch)
     assert [asyncio.run(watch.check()) for _ in range(3)] == [[], [], [tp]]
     assert seeks == [(tp, 1)] and not recovery.signal_recovery_start.is_set()  # read on, not restarted
     assert SKIPPED_OFFSETS.labels(tp.topic)._value.get() == before + 1
+
+
+def test_health_reports_a_stage_waiting_past_the_end_of_its_input() -> None:
+    from streams.runtime.web import StallWatch
+
+    now = [500.0]
+    watch = StallWatch(60, clock=lambda: now[0])
+    # lag 0 (max(0, end - position)) hid it: the position is 2 400 past a partition's end
+    assert watch.problem(False, {"events": 0}, {"events": 0.0}, {"events": 2400}) is None
+    now[0] += 61
+    problem = watch.problem(False, {"events": 0}, {"events": 0.0}, {"events": 2400})
+    assert problem and "events waits 2400 offset(s) past the end" in problem
+    assert watch.problem(False, {"events": 0}, {"events": 0.0}, {}) is None  # reset, reading again
+    now[0] += 61
+    assert watch.problem(False, {"events": 0}, {"events": 0.0}, {"events": 5}) is None  # the clock starts again
