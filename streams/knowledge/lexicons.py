@@ -107,6 +107,7 @@ class _RolesSpec(BaseModel):
     outlets: list[str]
     dual: list[str] = Field(default_factory=list)
     undergo: list[str] = Field(default_factory=list)
+    particles: list[str] = Field(default_factory=list)
     by_agent: list[str] = Field(default_factory=list)
 
 
@@ -237,6 +238,7 @@ class RoleWords:
     outlets: frozenset[str]
     dual: frozenset[str]
     undergo: frozenset[str]
+    particles: frozenset[str]
     by_agent: frozenset[str]
     subject_before: int
     subject_after: int
@@ -360,6 +362,7 @@ class TriggerLexicon:
             outlets=folded(role_spec.outlets),
             dual=folded(role_spec.dual),
             undergo=folded(role_spec.undergo),
+            particles=folded(role_spec.particles),
             by_agent=folded(role_spec.by_agent),
             subject_before=windows.subject_before,
             subject_after=windows.subject_after,

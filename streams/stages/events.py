@@ -553,8 +553,10 @@ def _verb_subject(
     first participant after the verb that no preposition introduces; else a person or
     body shortly before it."""
     for p in view.before(start, 1):
-        if start - p.end <= words.adjacent and not p.prepositional and _can_act(p, trigger):
-            return p
+        gap = view.sentence.norm[p.end : start]
+        close = start - p.end <= words.adjacent or (len(gap) <= 12 and set(gap.split()) <= words.particles)
+        if close and not p.prepositional and _can_act(p, trigger):
+            return p  # "أنقرة تتهم", "كان البرلمان قد صادق": a particle between keeps it the subject
     for p in view.after(end, 3):
         if p.start - end > words.subject_after or p.start >= bound:
             break

@@ -189,3 +189,9 @@ def test_the_passive_agent_after_min_qibal_strikes(analyse) -> None:
     )
     clashes = _events(article, EventType.ARMED_CLASH)
     assert [(c.actors, c.targets) for c in clashes] == [(["Government of National Accord"], ["Libyan National Army"])]
+
+
+def test_a_particle_between_subject_and_verb_keeps_the_subject(analyse) -> None:
+    article = analyse("وكانت أنقرة قد اتهمت قوات حفتر بعرقلة الحل السياسي.", published_at=PUBLISHED)
+    statement = _events(article, EventType.STATEMENT)
+    assert [(s.actors, s.targets) for s in statement] == [(["Turkey"], ["Libyan National Army"])]
