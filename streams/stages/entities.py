@@ -158,7 +158,7 @@ _LABEL_TYPES = frozenset({"ORG", "LOC"})
 #: An organisation after a dash at the end of a line is a caption's credit ("… - الأناضول").
 _CREDIT_BEFORE = re.compile(r"[-–—] ?$")
 #: A short head line split by one of these is a dateline or byline ("أنقرة: …", "… | منذ يومين").
-_SEPARATORS = re.compile(r"[:|–—]| - ")
+_SEPARATORS = re.compile(r"[:|–—]|\s-(?:\s|$)")
 
 
 def _line_words(line: str) -> int:

@@ -101,11 +101,13 @@ def test_a_dateline_with_its_source_and_a_captions_credit_name_nothing(analyse) 
     text = (
         "مباحثات ليبية تركية في العاصمة\n"
         "عواصم – بنغازي : وكالات\n"
+        "  أخبار طبرق -\n"
         "بحث وفد من مدينة مصراتة مع مسؤولين أتراك سبل التعاون في مجالات الطاقة والبناء خلال الأسبوع الجاري.\n"
         "صورة من الاجتماع في القاعة الكبرى - الأناضول\n"
         "وأكد الجانبان أهمية استمرار التنسيق."
     )
     canonicals = {e.canonical for e in analyse(text).entities}
     assert "Benghazi" not in canonicals  # only in the dateline
+    assert "Tobruk" not in canonicals  # only in the name of the page's outlet
     assert "Anadolu Agency" not in canonicals  # only as a caption's credit
     assert "Misrata" in canonicals
