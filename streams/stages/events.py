@@ -148,6 +148,7 @@ class _View:
     times: list[tuple[int, int]] = field(default_factory=list)
     cues: list[tuple[int, int, Modality]] = field(default_factory=list)
     years: list[int] = field(default_factory=list)
+    verb_starts: list[int] = field(default_factory=list)  # every verb trigger, suppressed ones too
     evidence: Mention | None = None
     _required: dict[str, bool] = field(default_factory=dict)
 
@@ -305,9 +306,9 @@ def find_events(article: EntitiesArticle, knowledge: Knowledge | None = None) ->
         view = _view(sentence, participants, lexicon)
         hits = _triggers(view, lexicon, introduced)
         introduced |= {trigger.type for _, _, trigger in hits if not trigger.anaphoric}
-        for position, (start, end, trigger) in enumerate(hits):
+        for start, end, trigger in hits:
             previous = events[-1][1] if events and number - events[-1][0] <= words.carry_over else None
-            bound = _clause_end(hits, position)
+            bound = _clause_end(view, end)
             pair = _pair_before(events, number, words.carry_over) if _dual_subject(view, start, end, words) else None
             if pair is not None:  # "ناقش الطرفان …": the two parties of the event just told
                 event = _event(article, number, start, end, trigger, view, lexicon, year, roles, carried=pair)
@@ -370,17 +371,12 @@ def _pair_before(events: list[tuple[int, Event]], number: int, back: int) -> Eve
     return None
 
 
-def _clause_end(hits: list[tuple[int, int, Trigger]], position: int) -> int:
-    """Where the clause of trigger ``position`` ends: at the next verb trigger after it.
-
-    "التقى X Y، كما اجتمع Z بـW": the participants after the second verb are its own, not
-    more counterparts of the first.
-    """
-    end = hits[position][1]
-    for start, _, trigger in hits[position + 1 :]:
-        if trigger.verb and start >= end:
-            return start
-    return 1 << 60
+def _clause_end(view: _View, end: int) -> int:
+    """Where the clause of a trigger ending at ``end`` ends: at the next verb trigger, kept
+    or suppressed ("التقى X Y، كما اجتمع Z بـW": the participants after the second verb are
+    its own; "صادق البرلمان على المذكرة التي وقعتها X": X signed, it did not ratify)."""
+    index = bisect_left(view.verb_starts, end)
+    return view.verb_starts[index] if index < len(view.verb_starts) else 1 << 60
 
 
 def _triggers(
@@ -430,6 +426,7 @@ def _triggers(
             last_end[trigger.type] = (match.end, trigger.verb, len(found) - 1)
     here = {trigger.type for _, _, trigger in found}
     found = sorted(found + [item for item in pending if item[2].type in here])
+    view.verb_starts = sorted(start for start, _, trigger in found if trigger.verb)
     types = {trigger.type for _, _, trigger in found}
     suppressed = {weaker for kind in types for weaker in lexicon.suppresses.get(kind, ())}
     # "رفض عقد أي اتفاقية": a deal named only in what someone says is the statement's topic

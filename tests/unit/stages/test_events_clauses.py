@@ -195,3 +195,10 @@ def test_a_particle_between_subject_and_verb_keeps_the_subject(analyse) -> None:
     article = analyse("وكانت أنقرة قد اتهمت قوات حفتر بعرقلة الحل السياسي.", published_at=PUBLISHED)
     statement = _events(article, EventType.STATEMENT)
     assert [(s.actors, s.targets) for s in statement] == [(["Turkey"], ["Libyan National Army"])]
+
+
+def test_a_suppressed_verb_still_ends_the_clause(analyse) -> None:
+    article = analyse("التقى هاكان فيدان بصدام حفتر الذي أكد دعم القيادة العامة للحل السياسي.", published_at=PUBLISHED)
+    meetings = _events(article, EventType.MEETING)
+    assert [(m.actors, m.targets) for m in meetings] == [(["Hakan Fidan"], ["Saddam Haftar"])]
+    assert _events(article, EventType.STATEMENT) == []  # the meeting tells what the sentence is about
