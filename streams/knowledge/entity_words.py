@@ -26,6 +26,7 @@ class _EntityWordsSpec(BaseModel):
     label_line_words: list[str] = []
     rank_words: list[str] = []
     deputy_words: list[str] = []
+    family_window: int = 1
     latin_stop: list[str]
 
 
@@ -80,6 +81,8 @@ class EntityWords:
     #: Ranks after a military title ("أول", "ركن"), and words making a role a deputy's.
     rank_words: frozenset[str]
     deputy_words: frozenset[str]
+    #: How many sentences back a full name still settles a bare family name.
+    family_window: int
     #: Any title as a whole word.
     title_re: re.Pattern[str]
 
@@ -108,5 +111,6 @@ class EntityWords:
             label_line_words=_folded(spec.label_line_words),
             rank_words=_folded(spec.rank_words),
             deputy_words=_folded(spec.deputy_words),
+            family_window=spec.family_window,
             title_re=_whole_words(titles),
         )
