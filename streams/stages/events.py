@@ -549,9 +549,14 @@ def _verb_subject(
     """SVO when a participant stands right before the verb ("أنقرة تتهم"); else VSO: the
     first participant after the verb that no preposition introduces; else a person or
     body shortly before it."""
-    for p in view.before(start, 1):
+    for p in view.before(start, 2)[:1]:
         gap = view.sentence.norm[p.end : start]
         close = start - p.end <= words.adjacent or (len(gap) <= 12 and set(gap.split()) <= words.particles)
+        if close and p.nisba:
+            # "حكومة الوفاق الليبية وقعت": the nisba describes the name right before it, the subject
+            named = view.before(p.start, 1)
+            if named and p.start - named[0].end <= 2 and named[0].agent and not named[0].prepositional:
+                return named[0]
         if close and not p.prepositional and _can_act(p, trigger):
             return p  # "أنقرة تتهم", "كان البرلمان قد صادق": a particle between keeps it the subject
     for p in view.after(end, 3):

@@ -202,3 +202,12 @@ def test_a_suppressed_verb_still_ends_the_clause(analyse) -> None:
     meetings = _events(article, EventType.MEETING)
     assert [(m.actors, m.targets) for m in meetings] == [(["Hakan Fidan"], ["Saddam Haftar"])]
     assert _events(article, EventType.STATEMENT) == []  # the meeting tells what the sentence is about
+
+
+def test_a_nisba_after_a_name_does_not_hide_the_subject(analyse) -> None:
+    article = analyse(
+        "وقال رجب طيب أردوغان إن حكومة الوفاق الليبية وقعت على الهدنة في موسكو وإن حفتر رفض التوقيع.",
+        published_at=PUBLISHED,
+    )
+    agreement = _events(article, EventType.AGREEMENT)
+    assert [a.actors for a in agreement] == [["Government of National Accord"]]
