@@ -153,8 +153,8 @@ class PublishGate:
             max_partition_fetch_bytes=self.settings.max_record_bytes,
             fetch_max_wait_ms=100,
         )
-        await consumer.start()
         try:
+            await consumer.start()
             # offsets first: once the partition is assigned, a fetch long-poll is in flight
             # and Tansu answers the next request on the connection only after it
             begin = (await consumer.beginning_offsets([tp]))[tp]
