@@ -317,7 +317,9 @@ async def rebuild_from_changelog(recovery: Any, consumer: Any, tps: Any, offsets
     from streams.runtime.metrics import TABLE_REBUILDS
 
     if title == "active":
-        for table in {id(t): t for t in recovery.tp_to_table.values()}.values():
+        manager = getattr(recovery, "tables", None)  # every table of the app, assigned partitions or not
+        tables = list(manager.values()) if hasattr(manager, "values") else list(recovery.tp_to_table.values())
+        for table in {id(t): t for t in tables}.values():
             _clear_store(table)
     if not tps:
         return []
