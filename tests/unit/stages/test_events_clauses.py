@@ -158,7 +158,7 @@ def test_a_call_between_the_two_sides_is_the_same_meeting(analyse) -> None:
 
 def test_two_sides_named_before_the_dual_are_its_parties(analyse) -> None:
     article = analyse(
-        _MET + " وفي ذكرى العلاقات بين القاهرة وأنقرة، ناقش الطرفان سبل التعاون.", published_at=PUBLISHED
+        _MET + " وعلى صعيد الصلات بين مصر وتركيا، ناقش الطرفان ملفات الطاقة.", published_at=PUBLISHED
     )
     meetings = _events(article, EventType.MEETING)
     assert [(m.actors, m.targets) for m in meetings][-1] == (["Egypt"], ["Turkey"])
@@ -211,3 +211,14 @@ def test_a_nisba_after_a_name_does_not_hide_the_subject(analyse) -> None:
     )
     agreement = _events(article, EventType.AGREEMENT)
     assert [a.actors for a in agreement] == [["Government of National Accord"]]
+
+
+def test_approving_another_accord_is_not_a_maritime_step(analyse) -> None:
+    article = analyse(_SIGNED + " ووافق مجلس النواب على الاتفاق السياسي في جنيف.", published_at=PUBLISHED)
+    assert [e.trigger for e in _events(article, EventType.MARITIME_BOUNDARY)] == ["لترسيم الحدود البحرية"]
+
+
+def test_a_detention_needs_someone_detaining(analyse) -> None:
+    article = analyse("تكتظ مراكز احتجاز المهاجرين في غرب ليبيا بآلاف الأشخاص.", published_at=PUBLISHED)
+    assert _events(article, EventType.OTHER) == []
+    assert all("Libya" not in e.actors for e in article.events)  # "في غرب ليبيا" says where
