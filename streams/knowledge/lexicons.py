@@ -272,6 +272,7 @@ class TriggerLexicon:
     def policy(self, event_type: EventType) -> TypePolicy:
         return self.policies.get(event_type, _DEFAULT_POLICY)
     roles: RoleWords | None = None
+    verb_forms: frozenset[str] = frozenset()  # one-word verb forms, folded: no word of a name
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> TriggerLexicon:
@@ -282,6 +283,7 @@ class TriggerLexicon:
         host_also: dict[EventType, EventType] = {}
         yielding: set[EventType] = set()
         policies: dict[EventType, TypePolicy] = {}
+        verb_forms: set[str] = set()
 
         def add(
             event_type: EventType, spec: _TypeSpec, trigger: _TriggerSpec | _VerbSpec, text: str, verb: bool
@@ -311,6 +313,8 @@ class TriggerLexicon:
                 anaphoric=getattr(trigger, "anaphoric", False),
             )
             entries.extend((variant, coded) for variant in phrases)
+            if verb and " " not in phrase:
+                verb_forms.add(phrase)
 
         for type_name, raw_spec in data["types"].items():
             event_type = EventType(type_name)
@@ -388,6 +392,7 @@ class TriggerLexicon:
             yields_to_speech=frozenset(yielding),
             policies=policies,
             roles=roles,
+            verb_forms=frozenset(verb_forms),
         )
 
 

@@ -121,7 +121,7 @@ def find_entities(article: NormalisedArticle, knowledge: Knowledge | None = None
                 hits += _names_inside(index, sentence.norm, match.start, match.end, number, only_type="ORG")
     voice = knowledge.voice.voice(sentence.norm for sentence in article.sentences)
     topic = knowledge.topics.topic(sentence.norm for sentence in article.sentences)
-    people = _people(article, hits, words)
+    people = _people(article, hits, words, knowledge.triggers.verb_forms)
     _Resolver(article, hits, index.actors, words, voice, people, topic).resolve()
     hits = _drop_redundant_nested(hits, index.actors)
 
@@ -377,7 +377,9 @@ def _names_inside(
     return found
 
 
-def _people(article: NormalisedArticle, hits: list[_Hit], words: EntityWords) -> list[PersonName]:
+def _people(
+    article: NormalisedArticle, hits: list[_Hit], words: EntityWords, verbs: frozenset[str] = frozenset()
+) -> list[PersonName]:
     """Names of people the knowledge base lacks (see :mod:`streams.stages.persons`).
 
     Known actors' matches are no part of a name, except a bare given name ("خالد"), which
@@ -392,7 +394,7 @@ def _people(article: NormalisedArticle, hits: list[_Hit], words: EntityWords) ->
             given[hit.sentence].add(hit.start - len(hit.clitic))
         else:
             spans[hit.sentence].append((hit.start - len(hit.clitic), hit.end))
-    return find_person_names(article, [Spans(found) for found in spans], words, [frozenset(g) for g in given])
+    return find_person_names(article, [Spans(found) for found in spans], words, [frozenset(g) for g in given], verbs)
 
 
 def _drop_redundant_nested(hits: list[_Hit], actors: list[Actor]) -> list[_Hit]:

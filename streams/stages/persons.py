@@ -147,11 +147,13 @@ def find_person_names(
     covered: list[Spans],
     words: EntityWords,
     known_given: list[frozenset[int]] | None = None,
+    verbs: frozenset[str] = frozenset(),
 ) -> list[PersonName]:
     """Names of people in the article, per sentence, in text order.
 
     ``covered`` holds, per sentence, the folded spans of knowledge-base matches;
-    ``known_given`` where a given name of a knowledge-base actor starts.
+    ``known_given`` where a given name of a knowledge-base actor starts; ``verbs`` the
+    one-word verb forms of the event triggers (after a title, "الوزير سيزور" names nobody).
     """
     names: list[PersonName] = []
     for number, sentence in enumerate(article.sentences):
@@ -174,6 +176,8 @@ def find_person_names(
             if first <= taken_until or state.covered.overlaps(state.tokens[first].start(), state.tokens[first].end()):
                 continue
             if after_title and not _gives(state.tokens[first].group(), words):
+                if _is_verb(state.tokens[first].group(), verbs):
+                    continue
                 taken = state.scan_after_title(first)
             else:
                 taken = state.scan_from_given(first)
@@ -188,6 +192,13 @@ def find_person_names(
             taken_until = taken[-1]
     _link_surnames(article, names, covered, words)
     return names
+
+
+def _is_verb(text: str, verbs: frozenset[str]) -> bool:
+    """A verb form, bare or after a clitic و/ف and the future س ("وسيزور")."""
+    if text[:1] in _PROCLITICS:
+        text = text[1:]
+    return text in verbs or (text[:1] == "س" and text[1:] in verbs)
 
 
 def _gives(text: str, words: EntityWords) -> bool:

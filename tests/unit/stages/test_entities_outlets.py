@@ -111,3 +111,23 @@ def test_a_dateline_with_its_source_and_a_captions_credit_name_nothing(analyse) 
     assert "Tobruk" not in canonicals  # only in the name of the page's outlet
     assert "Anadolu Agency" not in canonicals  # only as a caption's credit
     assert "Misrata" in canonicals
+
+
+def test_a_headline_of_names_joined_by_and_keeps_its_mentions(analyse) -> None:
+    # only agency words (وكالات، ووكالات) make a short line a byline, not a bare و between names
+    text = (
+        "مصر واليونان\n"
+        "أجرى وزير الخارجية المصري اتصالا بنظيره اليوناني لبحث الوضع في شرق المتوسط وليبيا.\n"
+        "وقال الوزيران إن التنسيق سيستمر."
+    )
+    article = analyse(text)
+    greece = next(e for e in article.entities if e.canonical == "Greece")
+    assert text.index("اليونان") in [m.start for m in greece.mentions]
+
+
+def test_a_verb_after_a_title_names_nobody(analyse) -> None:
+    # the event triggers' verb forms, with the future س, are no name after a title
+    article = analyse("وقال المتحدث إن الوزير سيزور أنقرة الأسبوع المقبل لبحث التعاون.")
+    assert not [e for e in article.entities if e.type == "PER"]
+    article = analyse("وأوضح البيان أن الرئيس سيلتقي نظيره في العاصمة غدا.")
+    assert not [e for e in article.entities if e.type == "PER"]
