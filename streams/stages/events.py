@@ -69,7 +69,7 @@ from streams.knowledge.lexicons import RoleWords, Trigger, TriggerLexicon, TypeP
 from streams.stages.mentions import PlacedMention, placed_mentions
 from streams.text.matcher import CLITICS
 from streams.text.matchform import fold_phrase, span_to_original
-from streams.text.tokens import word_before
+from streams.text.tokens import char_positions, word_before
 
 _YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 _QUOTE = '"'  # the matching form has one kind of quote
@@ -232,7 +232,7 @@ def _view(sentence: Sentence, participants: list[_Participant], lexicon: Trigger
             view.between += [m.start() for m in re.finditer(rf"(?<!\w){re.escape(word)} ", norm)]
     view.between.sort()
     view.complementizers = [m.start() for m in _whole_words_re(roles.complementizers).finditer(norm)]
-    marks = _positions(norm, _QUOTE)
+    marks = char_positions(norm, _QUOTE)
     view.quotes = [(marks[i], marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
     view.times = list(_time_spans(norm, lexicon))
     view.cues = list(_modality_cues(norm, lexicon))
@@ -248,16 +248,6 @@ def _whole_words_re(words: frozenset[str]) -> re.Pattern[str]:
     if not whole:
         return re.compile(r"(?!)")
     return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, whole)) + r")(?!\w)")
-
-
-def _positions(text: str, char: str) -> list[int]:
-    """perf: every index of ``char`` in ``text``, by ``str.find`` rather than a loop over characters."""
-    found: list[int] = []
-    index = text.find(char)
-    while index != -1:
-        found.append(index)
-        index = text.find(char, index + 1)
-    return found
 
 
 def _years(norm: str) -> list[int]:
