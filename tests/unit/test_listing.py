@@ -78,18 +78,41 @@ def _peaks(first: Callable[[], object], second: Callable[[], object]) -> tuple[i
 
 
 def test_listing_20000_files_holds_one_chunk_not_the_whole_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The listing reads a chunk of directory entries ahead of what it yields, never the whole directory."""
     monkeypatch.setattr(sources, "LISTING_CHUNK", 1_000)
     directory = tmp_path / "flat"
     directory.mkdir()
     for number in range(20_000):
         (directory / f"{number:06d}.txt").touch()
-    counted: list[int] = []
-    streaming, whole = _peaks(
-        lambda: counted.append(sum(1 for _ in iter_files([directory]))),
-        lambda: counted.append(len(list(iter_files([directory])))),
-    )
-    assert counted == [20_000, 20_000]
-    assert streaming < whole / 4, (streaming, whole)
+    read = [0]  # directory entries taken from os.scandir so far
+    scandir = os.scandir
+
+    class CountingListing:
+        def __init__(self, path: Path) -> None:
+            self.listing = scandir(path)
+
+        def __enter__(self) -> CountingListing:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.listing.close()
+
+        def __iter__(self) -> CountingListing:
+            return self
+
+        def __next__(self) -> os.DirEntry[str]:
+            entry = next(self.listing)
+            read[0] += 1
+            return entry
+
+    monkeypatch.setattr(sources.os, "scandir", CountingListing)
+    yielded = 0
+    most_ahead = 0
+    for _ in iter_files([directory]):
+        yielded += 1
+        most_ahead = max(most_ahead, read[0] - yielded)
+    assert yielded == read[0] == 20_000
+    assert most_ahead < 1_000  # at most one chunk read ahead of the paths handed out
 
 
 def test_replaying_files_holds_the_ids_not_the_payloads(tmp_path: Path) -> None:
