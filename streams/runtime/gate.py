@@ -21,7 +21,7 @@ from streams.io.kafka import client_options
 from streams.io.topics import HEADER_PIPELINE
 from streams.runtime.handling import Outgoing, gate_key_of, versioned
 from streams.runtime.logend import first_readable, log_ends
-from streams.runtime.metrics import RECONCILED
+from streams.runtime.metrics import RECONCILED, SKIPPED_OFFSETS
 from streams.settings import Settings
 from streams.stages.spec import StageSpec
 
@@ -178,6 +178,7 @@ class PublishGate:
                         )
                         if readable is None:
                             break
+                        SKIPPED_OFFSETS.labels(topic).inc(readable - position)
                         consumer.seek(tp, readable)
                         empty = 0
                     for record in batch.get(tp, []):

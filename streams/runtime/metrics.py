@@ -35,8 +35,8 @@ TABLE_REBUILDS = Counter(
 )
 SKIPPED_OFFSETS = Counter(
     "marsad_offsets_skipped",
-    "Changelog offsets a table recovery skipped because no fetch returned them (a hole in the broker's log)",
-    ["changelog"],
+    "Output offsets the gate's reconciliation read past because no fetch returned them (a hole in the broker's log)",
+    ["topic"],
     registry=REGISTRY,
 )
 RECOVERY_RESTARTS = Counter(
