@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
 
 import orjson
 import pytest
@@ -16,6 +14,8 @@ from streams.runtime.gate import PublishGate
 from streams.runtime.handling import Outgoing, handle_message
 from streams.settings import Settings
 from streams.stages.spec import STAGES, StageContext
+
+from .gate_fakes import FakeApp, Sent
 
 CONTEXT = StageContext(pipeline_version="9.9.9+kb.test", clock=lambda: datetime(2025, 6, 1, tzinfo=timezone.utc))
 TEXT = "التقى رئيس الحكومة وفدا تركيا في طرابلس يوم الأحد لبحث مشاريع إعادة الإعمار في المدن المتضررة."
@@ -50,22 +50,8 @@ def test_ids_of_the_documented_form_pass(ident: str) -> None:
     assert ARTICLE_ID_PATTERN.startswith("^") and ARTICLE_ID_PATTERN.endswith("$")
 
 
-class _App:
-    """Just what PublishGate touches at construction: a table factory (a dict stands for the table)."""
-
-    consumer_generation_id = 1
-
-    def Table(self, name: str, **options: Any) -> dict[bytes, bytes]:  # noqa: N802 - Faust's name
-        return {}
-
-
-@dataclass
-class _Sent:
-    offset: int
-
-
 def _gate() -> PublishGate:
-    return PublishGate(_App(), Settings(), STAGES["stance"], "1.0+kb.test")  # type: ignore[arg-type]
+    return PublishGate(FakeApp(), Settings(), STAGES["stance"], "1.0+kb.test")  # type: ignore[arg-type]
 
 
 def _out(key: str) -> Outgoing:
@@ -74,11 +60,11 @@ def _out(key: str) -> Outgoing:
 
 def test_no_gate_key_of_an_input_can_be_a_watermark_or_another_articles_group() -> None:
     gate = _gate()
-    gate.record("victim-9", 0, [(_out("victim-9"), _Sent(41))])
+    gate.record("victim-9", 0, [(_out("victim-9"), Sent(41))])
     assert gate.watermark(ENRICHED, 0) == 41
     for forged in FORGED:
         # what an article or record id can reach: its own group, and its own record key
-        gate.record(forged, 0, [(_out(forged), _Sent(0))])
+        gate.record(forged, 0, [(_out(forged), Sent(0))])
         gate.mark(gate.record_key(ENRICHED, forged.encode()))
     assert gate.watermark(ENRICHED, 0) == 41
     assert gate.unpublished("victim-9", [_out("victim-9")]) == []

@@ -7,9 +7,7 @@ header, so reconciliation rebuilds the same keys from what is on the output topi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
 
 import orjson
 
@@ -18,6 +16,8 @@ from streams.runtime.gate import PublishGate
 from streams.runtime.handling import Outcome, gate_key_of, handle_message
 from streams.settings import Settings
 from streams.stages.spec import STAGES, StageContext
+
+from .gate_fakes import FakeApp, Sent
 
 CONTEXT = StageContext(pipeline_version="9.9.9+kb.test", clock=lambda: datetime(2025, 6, 1, tzinfo=timezone.utc))
 FIRST = "استقبل رئيس المجلس الرئاسي في طرابلس وفدا من وزارة الخارجية التركية يوم الاثنين لبحث ملف الانتخابات."
@@ -36,20 +36,8 @@ def _through(stage: str, text: str) -> Outcome:
     raise AssertionError(stage)
 
 
-class _App:
-    consumer_generation_id = 1
-
-    def Table(self, name: str, **options: Any) -> dict[bytes, bytes]:  # noqa: N802 - Faust's name
-        return {}
-
-
-@dataclass
-class _Sent:
-    offset: int
-
-
 def _gate(stage: str) -> PublishGate:
-    return PublishGate(_App(), Settings(), STAGES[stage], "9.9.9+kb.test")  # type: ignore[arg-type]
+    return PublishGate(FakeApp(), Settings(), STAGES[stage], "9.9.9+kb.test")  # type: ignore[arg-type]
 
 
 def test_a_changed_text_is_a_new_revision_and_an_exact_repeat_is_not() -> None:
@@ -65,7 +53,7 @@ def test_the_gate_publishes_a_correction_and_suppresses_a_repeat() -> None:
     gate = _gate("stance")
     first = [m for m in _through("stance", FIRST).messages if m.once]
     assert gate.unpublished("rev-1", first) == first
-    gate.record("rev-1", 0, [(first[0], _Sent(7))])
+    gate.record("rev-1", 0, [(first[0], Sent(7))])
     repeat = [m for m in _through("stance", FIRST).messages if m.once]
     assert gate.unpublished("rev-1", repeat) == []
     corrected = [m for m in _through("stance", CORRECTED).messages if m.once]
