@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 
 import faust
 
-from streams.runtime import fastpath
 from streams.runtime.gate import PublishGate
 from streams.runtime.guard import DeliveryGuard
 from streams.runtime.handling import handle_message, output_failed
@@ -192,8 +191,7 @@ def _agent_class(kind: str) -> type[Agent]:
 
 
 def register_agents(app: faust.App, settings: Settings, specs: list[StageSpec], context: StageContext) -> list[Agent]:
-    """One agent per spec, of the class its kind names (the hot-path changes applied first)."""
-    fastpath.apply()
+    """One agent per spec, of the class its kind names."""
     agents = []
     for spec in specs:
         agent = _agent_class(spec.kind)(app, spec, settings, context)

@@ -21,35 +21,20 @@ from types import FrameType
 from streams.errors import OverBudget
 
 
-#: The budget (seconds) of the block running now, if any: read by the signal handler, so a
-#: SIGPROF that arrives after a block ended (disarmed, but already pending) is ignored.
-_running: list[float] = []
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    if _running:
-        raise OverBudget(
-            f"processing took more than the budget of {_running[-1]:g} s of CPU (MARSAD_PROCESSING_BUDGET)"
-        )
-
-
 @contextmanager
 def processing_budget(seconds: float | None) -> Iterator[None]:
-    """Raise :class:`OverBudget` inside the block once it has used ``seconds`` of CPU.
-
-    Per block: the timer armed and disarmed (two ``setitimer`` calls). The SIGPROF handler
-    stays installed between blocks (installing and restoring it per article doubled the
-    system calls on every message); it does nothing outside a block.
-    """
+    """Raise :class:`OverBudget` inside the block once it has used ``seconds`` of CPU."""
     if not seconds or threading.current_thread() is not threading.main_thread():
         yield
         return
-    if signal.getsignal(signal.SIGPROF) is not _interrupt:
-        signal.signal(signal.SIGPROF, _interrupt)
-    _running.append(seconds)
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise OverBudget(f"processing took more than the budget of {seconds:g} s of CPU (MARSAD_PROCESSING_BUDGET)")
+
+    previous = signal.signal(signal.SIGPROF, interrupt)
     signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
-        _running.pop()
+        signal.signal(signal.SIGPROF, previous)
