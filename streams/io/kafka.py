@@ -47,6 +47,16 @@ def client_options(settings: Settings) -> dict[str, Any]:
     return options
 
 
+async def started_consumer(consumer: AIOKafkaConsumer) -> AIOKafkaConsumer:
+    """``consumer`` started; stopped again (no "unclosed" warning) when the broker does not answer."""
+    try:
+        await consumer.start()
+    except BaseException:
+        await consumer.stop()
+        raise
+    return consumer
+
+
 async def started_admin(settings: Settings) -> AIOKafkaAdminClient:
     """A started admin client; closed again (no "unclosed" warning) when the broker does not answer."""
     admin = AIOKafkaAdminClient(**client_options(settings))
@@ -179,11 +189,7 @@ async def consume(
         auto_offset_reset="earliest" if from_beginning else "latest",
         enable_auto_commit=group is not None,
     )
-    try:
-        await consumer.start()
-    except BaseException:
-        await consumer.stop()
-        raise
+    await started_consumer(consumer)
     try:
         count = 0
         idle_since = asyncio.get_running_loop().time()
@@ -244,11 +250,7 @@ async def move_group_offsets(
             )
         await asyncio.sleep(0.5)
     consumer = AIOKafkaConsumer(**client_options(settings), group_id=group, enable_auto_commit=False)
-    try:
-        await consumer.start()
-    except BaseException:
-        await consumer.stop()
-        raise
+    await started_consumer(consumer)
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         if not partitions:
