@@ -98,7 +98,7 @@ class StageAgent(Agent):
     async def process(self, stream: faust.StreamT) -> None:
         """noack: acknowledge only after the outputs are acknowledged (``docs/delivery.md``)."""
         async for event in stream.noack().events():
-            self.guard.delivered(event.message)
+            await self.guard.delivered(event.message)
             try:
                 await self.handle(event.message)
             except asyncio.CancelledError:

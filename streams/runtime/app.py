@@ -15,7 +15,7 @@ from streams.io.topics import consumer_group
 from streams.runtime import patches
 from streams.runtime.statedir import claim_state_dir
 from streams.settings import Settings
-from streams.stages.spec import STAGES, StageSpec
+from streams.stages.spec import COMPACTED, STAGES, StageSpec
 
 
 def create_app(settings: Settings, stages: Sequence[str | StageSpec]) -> faust.App:
@@ -73,6 +73,8 @@ def create_app(settings: Settings, stages: Sequence[str | StageSpec]) -> faust.A
     )
     app.marsad_fetch_max_wait_ms = settings.fetch_max_wait_ms  # type: ignore[attr-defined]
     app.marsad_settings = settings  # type: ignore[attr-defined] - read by the patches (partition ends)
+    # the only topics whose offsets may jump (compaction): see patches.commit_only_what_was_processed
+    app.marsad_gap_topics = frozenset(COMPACTED)  # type: ignore[attr-defined]
     agents = register_agents(app, settings, specs, context)
     keep_topics(app, settings, specs)
     if app.tables:

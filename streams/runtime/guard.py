@@ -9,7 +9,7 @@ from typing import Any
 import faust
 
 from streams.runtime.metrics import GAPS
-from streams.runtime.patches import committed_offsets
+from streams.runtime.patches import committed_offsets, stream_starts
 
 log = logging.getLogger(__name__)
 
@@ -18,16 +18,21 @@ class DeliveryGuard:
     """Finds records the consumer fetched but Faust never handed to the agent, and re-reads them.
 
     Faust 0.15 can drop fetched records around an assignment (see
-    :func:`streams.runtime.patches.seek_before_resume` for the two cases found and fixed);
-    a dropped record is neither processed nor committed until the worker restarts. When
-    the dropped records are the last of a partition nothing reveals the hole, and the
-    agent idles with input left unprocessed (seen after ``marsad reprocess
-    --from-timestamp``, about one restart in five). The guard tracks, per partition and
-    assignment generation, the next offset the agent must see; when the agent has idled
-    for ``CHECK_INTERVAL`` while the consumer's fetch position is past that offset, it
-    seeks the partition back to it. Holes inside a partition (a record after a gap) are
-    logged. Both count in ``marsad_offset_gaps_total``. Source topics are neither
-    compacted nor transactional, so their offsets are consecutive.
+    :func:`streams.runtime.patches.seek_before_resume` and
+    :func:`~streams.runtime.patches.fetch_only_active_partitions` for the cases found and
+    fixed); a dropped record is neither processed nor, since
+    :func:`~streams.runtime.patches.commit_only_what_was_processed`, committed past. The
+    guard tracks, per partition and assignment generation, the next offset the agent
+    must see, starting from the offset the assignment's reading started at. A record
+    after a hole (the first one of an assignment included) makes it seek the partition
+    back to the hole, once per hole: what was already fetched after it is processed as
+    well and comes again (at least once). When the dropped records are the last of a
+    partition nothing reveals the hole, and the agent idles with input left unprocessed
+    (seen after ``marsad reprocess --from-timestamp``): when the agent has idled for
+    ``CHECK_INTERVAL`` while the consumer's fetch position is past the offset expected,
+    it seeks back too. Both count in ``marsad_offset_gaps_total``. Stage topics are
+    neither compacted nor transactional, so their offsets are consecutive; a compacted
+    topic a stage reads (``app.marsad_gap_topics``) is not guarded against holes.
     """
 
     CHECK_INTERVAL = 2.0
@@ -40,26 +45,42 @@ class DeliveryGuard:
         self.last_event_at = time.monotonic()
         self._generation: int | None = None
         self._next: dict[int, int] = {}
+        self._sought: dict[int, int] = {}  # partition -> the hole's first offset, sought back to once
+
+    @property
+    def _holes_expected(self) -> bool:
+        return self.topic in getattr(self.app, "marsad_gap_topics", ())
 
     def _same_generation(self) -> None:
         if self.app.consumer_generation_id != self._generation:
             self._generation = self.app.consumer_generation_id
             self._next.clear()
+            self._sought.clear()
 
-    def delivered(self, message: Any) -> None:
-        """The agent got ``message``: count a hole before it, expect the next offset."""
+    async def delivered(self, message: Any) -> None:
+        """The agent got ``message``: expect the next offset; seek back over a hole before it."""
         self.busy = True
         self.last_event_at = time.monotonic()
         self._same_generation()
-        expected = self._next.get(message.partition)
-        if expected is not None and message.offset > expected:
-            GAPS.labels(self.stage).inc(message.offset - expected)
-            log.error(
-                "stage %s: offsets %d..%d of partition %d were never delivered to this worker",
-                self.stage, expected, message.offset - 1, message.partition,
-            )
-        if expected is None or message.offset >= expected:
-            self._next[message.partition] = message.offset + 1
+        partition = message.partition
+        expected = self._next.get(partition)
+        if expected is None:
+            expected = stream_starts(self.app.consumer).get(message.tp)
+        if expected is None or message.offset == expected or self._holes_expected:
+            if expected is None or message.offset >= expected:
+                self._next[partition] = message.offset + 1
+            return
+        if message.offset < expected:  # read again after a seek back: already expected
+            return
+        if self._sought.get(partition) == expected:  # fetched before the seek back: comes again
+            return
+        self._sought[partition] = expected
+        GAPS.labels(self.stage).inc(message.offset - expected)
+        log.error(
+            "stage %s: offsets %d..%d of partition %d were never delivered to this worker; reading them again",
+            self.stage, expected, message.offset - 1, partition,
+        )
+        await self.app.consumer.seek(message.tp, expected)
 
     def done(self) -> None:
         self.busy = False

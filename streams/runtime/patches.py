@@ -44,6 +44,8 @@ def apply() -> None:
     check_versions()
     leave_group_on_generation_zero()
     seek_before_resume()
+    commit_only_what_was_processed()
+    fetch_only_active_partitions()
     rebuild_tables_from_their_changelog()
     configurable_fetch_wait()
     disable_unsafe_codecs()
@@ -52,6 +54,12 @@ def apply() -> None:
 def committed_offsets(consumer: Any) -> dict[Any, int | None]:
     """The offsets Faust's consumer holds as committed (Faust keeps 0 and "none" as None)."""
     return getattr(consumer, "_committed_offset", {})  # noqa: SLF001 - no public accessor in Faust 0.15
+
+
+def stream_starts(consumer: Any) -> dict[Any, int]:
+    """Per assigned stream partition, the offset this assignment's reading started at
+    (set by :func:`seek_before_resume`; empty before the first assignment)."""
+    return getattr(consumer, "_marsad_starts", {})
 
 
 def leave_group_on_generation_zero() -> None:
@@ -129,17 +137,26 @@ def seek_before_resume() -> None:
         await self._wait(consumer.perform_seek(), timeout=timeout)
         streams = {tp for tp in consumer.assignment() if not self._is_changelog_tp(tp)}
         committed = committed_offsets(consumer)
+        starts: dict[Any, int] = {}
         if streams:
             ends = await partition_ends(self.app, consumer, streams, timeout)
             reset_offsets_past_the_end(committed, ends)
-        for tp in streams:
-            if not committed.get(tp):
-                await self._wait(consumer.seek(tp, 0), timeout=timeout)  # earliest, if 0 is gone
+            unknown = [tp for tp in streams if not committed.get(tp)]
+            earliest = await asyncio.wait_for(consumer.earliest_offsets(*unknown), timeout) if unknown else {}
+            starts = {tp: committed.get(tp) or earliest.get(tp) or 0 for tp in streams}
+            self.log.info(
+                "Reading from %s",
+                ", ".join(f"{tp.topic}[{tp.partition}] at {starts[tp]} of {ends.get(tp)}" for tp in sorted(streams)),
+            )
         if self.app.consumer_generation_id != generation_id:
             self.log.warning("Recovery rebalancing again")
             return False
-        for tp in streams:  # forget what was fetched, and dropped, before the seeks
-            consumer._read_offset[tp] = committed.get(tp) or None  # noqa: SLF001
+        # From here to the resume nothing suspends (Faust's seek of the aiokafka driver
+        # completes without awaiting): what the fetcher returned during the awaits above,
+        # and dropped (the partitions were not active), is fetched again from the start.
+        for tp in streams:
+            await consumer.seek(tp, starts[tp])  # sets the read offset too
+        consumer._marsad_starts = starts  # noqa: SLF001 - read by stream_starts()
         consumer.resume_partitions(streams)
         return True
 
@@ -200,6 +217,84 @@ def seek_before_resume() -> None:
     Recovery._resume_streams = _resume_streams  # type: ignore[method-assign]
     Recovery.on_recovery_completed = on_recovery_completed  # type: ignore[method-assign]
     Recovery._marsad_seek_first = True  # type: ignore[attr-defined]
+
+
+def commit_only_what_was_processed() -> None:
+    """Never commit an offset of a stream partition past a record the agent did not get.
+
+    Faust treats a jump in the offsets it delivers as a *gap* (records compacted away, or
+    transaction markers) and commits across it; and it commits from the first record
+    acknowledged after an assignment even when records before it were never delivered
+    (when nothing was committed before, or when only the one record at the committed
+    offset is missing). Marsad's stage topics are neither compacted nor transactional:
+    such a jump is records fetched and dropped (see :func:`fetch_only_active_partitions`),
+    and committing across it lost them for good (seen after a ``kill -9`` of a loaded
+    worker: 66 articles of one partition). Now a gap counts only on the topics the app
+    names in ``app.marsad_gap_topics`` (the compacted ones it reads), and no offset is
+    committed while the oldest acknowledged record of a partition lies past the offset
+    its reading started at (:func:`stream_starts`) or was last committed: the commit
+    waits for the records the :class:`streams.runtime.guard.DeliveryGuard` reads again.
+    Idempotent.
+    """
+    from faust.transport.consumer import Consumer
+
+    if getattr(Consumer, "_marsad_no_gaps", False):
+        return
+    add_gap = Consumer._add_gap
+    new_offset = Consumer._new_offset
+
+    def gaps_expected(consumer: Any, tp: Any) -> bool:
+        return tp.topic in getattr(consumer.app, "marsad_gap_topics", ())
+
+    async def _add_gap(self: Consumer, tp: Any, offset_from: int, offset_to: int) -> None:
+        if gaps_expected(self, tp):
+            await add_gap(self, tp, offset_from, offset_to)
+
+    def _new_offset(self: Consumer, tp: Any) -> int | None:
+        acked = self._acked[tp]  # noqa: SLF001
+        if acked and not gaps_expected(self, tp):
+            start = self._committed_offset[tp] or stream_starts(self).get(tp)  # noqa: SLF001
+            if start is not None and min(acked) > start:
+                return None  # the records from ``start`` were not processed yet
+        return new_offset(self, tp)
+
+    Consumer._add_gap = _add_gap  # type: ignore[method-assign]
+    Consumer._new_offset = _new_offset  # type: ignore[method-assign]
+    Consumer._marsad_no_gaps = True  # type: ignore[attr-defined]
+
+
+def fetch_only_active_partitions() -> None:
+    """Hand aiokafka a copy of the partitions to return records of, taken when the fetch starts.
+
+    Faust passes its live set of active partitions to the consumer thread, and the main
+    thread changes it meanwhile (pausing and resuming partitions around an assignment).
+    aiokafka reads an empty set as "every partition": a fetch that started with only the
+    table changelogs active and found the set emptied when it returned handed over the
+    stream partitions' records too, which Faust dropped (not active) after aiokafka had
+    moved its positions past them. With a copy, records of partitions not active when the
+    fetch started stay in aiokafka's buffer. Idempotent.
+    """
+    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+
+    if getattr(AIOKafkaConsumerThread, "_marsad_fetch_copy", False):
+        return
+    fetch_records = AIOKafkaConsumerThread._fetch_records
+
+    async def _fetch_records(
+        self: AIOKafkaConsumerThread,
+        consumer: Any,
+        active_partitions: Any,
+        timeout: float | None = None,
+        max_records: int | None = None,
+    ) -> Any:
+        if active_partitions is not None:
+            active_partitions = frozenset(active_partitions)
+            if not active_partitions:
+                return {}
+        return await fetch_records(self, consumer, active_partitions, timeout=timeout, max_records=max_records)
+
+    AIOKafkaConsumerThread._fetch_records = _fetch_records  # type: ignore[method-assign]
+    AIOKafkaConsumerThread._marsad_fetch_copy = True  # type: ignore[attr-defined]
 
 
 async def partition_ends(app: Any, consumer: Any, partitions: Any, timeout: float) -> dict[Any, int]:

@@ -63,7 +63,7 @@ class SinkAgent(Agent):
     async def process(self, stream: faust.StreamT) -> None:
         async for events in stream.noack().take_events(BATCH, within=WITHIN):
             for event in events:
-                self.guards[event.message.topic].delivered(event.message)
+                await self.guards[event.message.topic].delivered(event.message)
             started = time.perf_counter()
             try:
                 await self.write([event.message for event in events])

@@ -110,7 +110,7 @@ class AggregateAgent(Agent):
     async def _each(self, stream: faust.StreamT, guard: DeliveryGuard, handle: Any) -> None:
         """noack: a message is acknowledged only after what it produced was acknowledged."""
         async for event in stream.noack().events():
-            guard.delivered(event.message)
+            await guard.delivered(event.message)
             started = time.perf_counter()
             try:
                 await handle(event.message)

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -205,11 +206,83 @@ class TopicWatcher:
             return self.wait(arrived, timeout, f"{len(wanted)} key(s) on {topic}")
         except AssertionError:
             missing = sorted(wanted - set(self.keys(topic)))
-            raise AssertionError(f"{len(missing)} of {len(wanted)} key(s) never reached {topic}: {missing[:10]}") from None
+            where = keys_by_topic(self.settings, missing)
+            raise AssertionError(
+                f"{len(missing)} of {len(wanted)} key(s) never reached {topic}: {missing[:10]}; "
+                f"of those, read again from each topic's start: {where}"
+            ) from None
 
     def quiet(self, seconds: float = 1.5, timeout: float = 60.0) -> None:
         """Until no record arrived on any watched topic for ``seconds``."""
         self.wait(lambda: time.monotonic() - self.last_record_at >= seconds, timeout, "the topics to go quiet")
+
+
+def keys_by_topic(settings: Settings, keys: Sequence[str], topics: Sequence[str] = TOPICS) -> dict[str, str]:
+    """Where ``keys`` are, each topic read again from its start by a new consumer.
+
+    A failing wait says where the missing articles stopped: per topic, how many of them it
+    holds, the partitions and offsets they sit at, and each consuming stage's committed
+    offsets and log ends there (a stage that skipped them, one stuck before them, or a
+    watcher that missed records the topic has).
+    """
+    from streams.io.topics import consumer_group
+    from streams.stages.spec import STAGES
+
+    wanted = {key.encode() for key in keys}
+    readers = {topic: spec.name for spec in STAGES.values() for topic in spec.input_topics}
+
+    async def committed(group: str, tps: list[TopicPartition]) -> dict[int, int | None]:
+        reader = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers(), group_id=group, enable_auto_commit=False)
+        await reader.start()
+        try:
+            return {tp.partition: await reader.committed(tp) for tp in tps}
+        finally:
+            await reader.stop()
+
+    async def run() -> dict[str, str]:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=settings.bootstrap_servers(), enable_auto_commit=False, fetch_max_wait_ms=100
+        )
+        await consumer.start()
+        out: dict[str, str] = {}
+        try:
+            for topic in topics:
+                try:
+                    parts = await asyncio.wait_for(consumer._client._wait_on_metadata(topic), 5)  # noqa: SLF001
+                except (asyncio.TimeoutError, KafkaError):
+                    parts = set()
+                tps = [TopicPartition(topic, p) for p in sorted(parts)]
+                if not tps:
+                    continue
+                consumer.assign(tps)
+                await consumer.seek_to_beginning(*tps)
+                seen: set[bytes] = set()
+                at: dict[int, list[int]] = {}
+                idle = 0
+                while idle < 5:
+                    batch = await consumer.getmany(timeout_ms=300, max_records=5000)
+                    idle = 0 if batch else idle + 1
+                    for tp, records in batch.items():
+                        for r in records:
+                            if r.key in wanted:
+                                seen.add(r.key)
+                                at.setdefault(tp.partition, []).append(r.offset)
+                where = " ".join(f"[{p}]@{min(o)}-{max(o)}" for p, o in sorted(at.items()))
+                text = f"{len(seen)} {where}".strip()
+                if at and topic in readers:
+                    spots = [tp for tp in tps if tp.partition in at]
+                    ends = {tp.partition: consumer.highwater(tp) for tp in spots}
+                    offsets = await committed(consumer_group(readers[topic]), spots)
+                    text += f"; {readers[topic]} committed {offsets}, ends {ends}"
+                out[topic] = text
+        finally:
+            await consumer.stop()
+        return out
+
+    try:
+        return asyncio.run(run())
+    except Exception as error:  # noqa: BLE001 - a diagnostic only
+        return {"(read failed)": repr(error)[:200]}
 
 
 def count_of(counter: Counter[str], prefix: str) -> tuple[int, int]:
