@@ -324,7 +324,7 @@ class _Counted:
 @click.option("--from-beginning", is_flag=True)
 @click.option("--limit", type=int, default=None)
 @click.option("--timeout", type=float, default=None, help="stop after this many idle seconds")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--out", type=click.Path(path_type=Path), default=None)
 @broker_option
 def tail(topic: str, from_beginning: bool, limit: int | None, timeout: float | None, out: Path | None, broker: str | None) -> None:
     """Print (or write as JSONL) the records of a topic as they arrive."""
@@ -356,7 +356,7 @@ def tail(topic: str, from_beginning: bool, limit: int | None, timeout: float | N
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True)
 @click.option("--dlq", type=click.Path(dir_okay=False, path_type=Path), default=None, help="write rejected articles here (JSON lines: dead letters with their reason)")
 @click.option("--summary", is_flag=True, help="also print a readable summary per article")
 @click.option("--follow-symlinks", is_flag=True, help="read symbolic links found in directories (default: skip and count them)")
@@ -450,7 +450,7 @@ def schema(out: Path, base_url: str | None) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="also write the enriched records as JSONL")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="also write the enriched records as JSONL")
 @click.option("--timeout", type=float, default=120.0, show_default=True)
 @click.option("--dashboard", "with_dashboard", is_flag=True, help="then keep the dashboard on the results running until Ctrl-C")
 @click.option("--port", type=int, default=8050, show_default=True, help="the dashboard's port (with --dashboard)")
@@ -458,6 +458,7 @@ def demo(paths: tuple[Path, ...], out: Path | None, timeout: float, with_dashboa
     """Start a broker and every stage worker, replay articles, print what comes out (--dashboard: then serve the store they fill)."""
     from streams.tools.demo import run_demo
 
+    _writable(out, "--out")
     code = run_demo(
         list(paths) or [BUNDLED_SAMPLES], out=out, timeout=timeout, echo=click.echo,
         dashboard_port=port if with_dashboard else None,
