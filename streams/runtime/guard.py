@@ -8,8 +8,8 @@ from typing import Any
 
 import faust
 
-from streams.runtime.metrics import GAPS
-from streams.runtime.patches import committed_offsets, stream_starts
+from streams.runtime.metrics import GAPS, SKIPPED_OFFSETS
+from streams.runtime.patches import committed_offsets, start_later, stream_starts
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,18 @@ class DeliveryGuard:
             return
         if self._sought.get(partition) == expected:  # fetched before the seek back: comes again
             return
+        earliest = await self._log_start(message.tp)
+        if earliest is not None and earliest > expected:  # deleted (retention) before they were read
+            SKIPPED_OFFSETS.labels(self.topic).inc(earliest - expected)
+            log.warning(
+                "stage %s: offsets %d..%d of partition %d were deleted by the broker before this worker read them",
+                self.stage, expected, earliest - 1, partition,
+            )
+            start_later(self.app.consumer, message.tp, earliest)
+            expected = self._next[partition] = earliest
+            if message.offset == expected:
+                self._next[partition] = message.offset + 1
+                return
         self._sought[partition] = expected
         GAPS.labels(self.stage).inc(message.offset - expected)
         log.error(
@@ -81,6 +93,12 @@ class DeliveryGuard:
             self.stage, expected, message.offset - 1, partition,
         )
         await self.app.consumer.seek(message.tp, expected)
+
+    async def _log_start(self, tp: Any) -> int | None:
+        try:
+            return (await self.app.consumer.earliest_offsets(tp)).get(tp)
+        except Exception:  # noqa: BLE001 - unknown: read the hole again
+            return None
 
     def done(self) -> None:
         self.busy = False

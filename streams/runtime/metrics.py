@@ -35,7 +35,7 @@ TABLE_REBUILDS = Counter(
 )
 SKIPPED_OFFSETS = Counter(
     "marsad_offsets_skipped",
-    "Output offsets the gate's reconciliation read past because no fetch returned them (a hole in the broker's log)",
+    "Offsets read past because the broker no longer has them: a hole in its log (the gate's reconciliation), or input deleted before it was read (retention)",
     ["topic"],
     registry=REGISTRY,
 )

@@ -62,6 +62,12 @@ def stream_starts(consumer: Any) -> dict[Any, int]:
     return getattr(consumer, "_marsad_starts", {})
 
 
+def start_later(consumer: Any, tp: Any, offset: int) -> None:
+    """Reading of ``tp`` starts at ``offset`` at the earliest: the records before it are gone."""
+    starts = stream_starts(consumer)
+    starts[tp] = max(starts.get(tp, offset), offset)
+
+
 def leave_group_on_generation_zero() -> None:
     """Make aiokafka leave its group on close when the broker numbers generations from 0.
 
@@ -141,9 +147,10 @@ def seek_before_resume() -> None:
         if streams:
             ends = await partition_ends(self.app, consumer, streams, timeout)
             reset_offsets_past_the_end(committed, ends)
-            unknown = [tp for tp in streams if not committed.get(tp)]
-            earliest = await asyncio.wait_for(consumer.earliest_offsets(*unknown), timeout) if unknown else {}
-            starts = {tp: committed.get(tp) or earliest.get(tp) or 0 for tp in streams}
+            earliest = await asyncio.wait_for(consumer.earliest_offsets(*streams), timeout)
+            # where reading starts: the committed offset, or the log's start when nothing was
+            # committed or the broker deleted the records from there (retention)
+            starts = {tp: max(committed.get(tp) or 0, earliest.get(tp) or 0) for tp in streams}
             self.log.info(
                 "Reading from %s",
                 ", ".join(f"{tp.topic}[{tp.partition}] at {starts[tp]} of {ends.get(tp)}" for tp in sorted(streams)),
@@ -232,11 +239,12 @@ def commit_only_what_was_processed() -> None:
     worker: 66 articles of one partition). Now a gap counts only on the topics the app
     names in ``app.marsad_gap_topics`` (the compacted ones it reads), and no offset is
     committed while the oldest acknowledged record of a partition lies past the offset
-    its reading started at (:func:`stream_starts`) or was last committed: the commit
-    waits for the records the :class:`streams.runtime.guard.DeliveryGuard` reads again.
-    Idempotent.
+    last committed or where its reading started (:func:`stream_starts`: the log's start
+    when the broker deleted the records before it): the commit waits for the records the
+    :class:`streams.runtime.guard.DeliveryGuard` reads again. Idempotent.
     """
     from faust.transport.consumer import Consumer
+    from faust.utils.functional import consecutive_numbers
 
     if getattr(Consumer, "_marsad_no_gaps", False):
         return
@@ -251,12 +259,20 @@ def commit_only_what_was_processed() -> None:
             await add_gap(self, tp, offset_from, offset_to)
 
     def _new_offset(self: Consumer, tp: Any) -> int | None:
+        """The offset to commit: past the run of acknowledged offsets from where reading is."""
+        if gaps_expected(self, tp):
+            return new_offset(self, tp)
         acked = self._acked[tp]  # noqa: SLF001
-        if acked and not gaps_expected(self, tp):
-            start = self._committed_offset[tp] or stream_starts(self).get(tp)  # noqa: SLF001
-            if start is not None and min(acked) > start:
-                return None  # the records from ``start`` were not processed yet
-        return new_offset(self, tp)
+        if not acked:
+            return None
+        acked.sort()
+        known = [o for o in (self._committed_offset[tp], stream_starts(self).get(tp)) if o is not None]  # noqa: SLF001
+        if known and acked[0] > max(known):
+            return None  # the records from there were not processed yet
+        batch = next(consecutive_numbers(acked))
+        del acked[: len(batch)]
+        self._acked_index[tp].difference_update(batch)  # noqa: SLF001
+        return batch[-1] + 1
 
     Consumer._add_gap = _add_gap  # type: ignore[method-assign]
     Consumer._new_offset = _new_offset  # type: ignore[method-assign]

@@ -117,16 +117,20 @@ def test_a_fetch_returns_only_partitions_active_when_it_started() -> None:
 
 
 class GuardedConsumer:
-    def __init__(self, starts: dict[TP, int]):
+    def __init__(self, starts: dict[TP, int], log_start: int = 0):
         self._marsad_starts = starts
+        self.log_start = log_start
         self.seeks: list[tuple[TP, int]] = []
 
     async def seek(self, tp: TP, offset: int) -> None:
         self.seeks.append((tp, offset))
 
+    async def earliest_offsets(self, *tps: TP) -> dict[TP, int]:
+        return {tp: self.log_start for tp in tps}
 
-def guard_for(topic: str, starts: dict[TP, int]) -> tuple[DeliveryGuard, GuardedConsumer]:
-    consumer = GuardedConsumer(starts)
+
+def guard_for(topic: str, starts: dict[TP, int], log_start: int = 0) -> tuple[DeliveryGuard, GuardedConsumer]:
+    consumer = GuardedConsumer(starts, log_start)
     app = SimpleNamespace(consumer=consumer, consumer_generation_id=1, marsad_gap_topics=frozenset({COMPACTED}))
     return DeliveryGuard(app, "stance", topic), consumer  # type: ignore[arg-type]
 
@@ -151,3 +155,14 @@ def test_the_guard_lets_a_compacted_topic_jump() -> None:
     guard, consumer = guard_for(COMPACTED, {tp: 0})
     deliver(guard, tp, 0, 5, 9)
     assert consumer.seeks == []
+
+
+def test_records_the_broker_deleted_before_they_were_read_do_not_hold_the_commit() -> None:
+    tp = TP(STAGE_TOPIC, 3)
+    guard, consumer = guard_for(STAGE_TOPIC, {tp: 100}, log_start=5000)  # retention went past the commit
+    deliver(guard, tp, 5000, 5001)
+    assert consumer.seeks == []
+    assert consumer._marsad_starts[tp] == 5000
+    offsets = bookkeeping(starts=consumer._marsad_starts, committed={tp: 100})
+    ack(offsets, tp, 5000, 5001)
+    assert offsets._new_offset(tp) == 5002
