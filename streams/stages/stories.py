@@ -57,12 +57,15 @@ class StoryState:
 
 @dataclass(frozen=True, slots=True)
 class StoryRules:
-    """The matching parameters; ``horizon`` bounds how long a story stays joinable."""
+    """The matching parameters; ``horizon`` and ``open_stories`` bound the work per event."""
 
     window: timedelta = timedelta(days=DEFAULT_WINDOW_DAYS)
-    #: A story whose last event date is this far behind the newest event of its category
-    #: is no longer a candidate (it stays in ``stories``); keeps matching O(open stories).
+    #: Only stories whose dates lie within this of an event's date (before or after it) are
+    #: read and tried for it: events arrive in any date order (partitions, replays of history).
     horizon: timedelta = timedelta(days=30)
+    #: Stories of one category an event may join, the latest-dated kept; an older one
+    #: leaves the candidates (it stays in ``stories``) when a new story would exceed this.
+    open_stories: int = 5000
 
 
 def outlet(event: PloverEvent) -> str | None:
@@ -122,8 +125,7 @@ def apply(
         return state, None
     category = event.event[0].value
     dated = event.date_source != "processed"
-    open_ids = _prune(state, category, date.fromisoformat(event.date), rules) if dated else []
-    candidates = [state.story(sid) for sid in open_ids]
+    candidates = [state.story(sid) for sid in _near(state, category, date.fromisoformat(event.date), rules)] if dated else []
     chosen = _best([story for story in candidates if matches(story, event, rules)], event)
     if chosen is not None and event.id in chosen.events:
         story = chosen  # counted before a crash lost the member entry (the story is written first)
@@ -132,7 +134,7 @@ def apply(
     state.stories[story.id] = story.to_dict()
     state.members[event.id] = story.id
     if chosen is None and dated:
-        state.by_type[category] = [*open_ids, story.id]
+        state.by_type[category] = _bounded(state, [*state.by_type.get(category, []), story.id], rules)
     return state, story
 
 
@@ -143,12 +145,27 @@ def story_of(state: StoryState, event_id: str) -> Story | None:
     return state.story(story_id_) if story_id_ is not None else None
 
 
-def _prune(state: StoryState, category: str, day: date, rules: StoryRules) -> list[str]:
-    ids = list(state.by_type.get(category, []))
-    kept = [sid for sid in ids if day - date.fromisoformat(state.stories[sid]["event_date"]["end"]) <= rules.horizon]
-    if kept != ids:
-        state.by_type[category] = kept
-    return kept
+def _span(state: StoryState, story_id_: str) -> tuple[date, date]:
+    dates = state.stories[story_id_]["event_date"]
+    return date.fromisoformat(dates["start"]), date.fromisoformat(dates["end"])
+
+
+def _near(state: StoryState, category: str, day: date, rules: StoryRules) -> list[str]:
+    """The category's stories dated within the horizon of ``day``, on either side of it."""
+    near = []
+    for sid in state.by_type.get(category, []):
+        start, end = _span(state, sid)
+        if day - end <= rules.horizon and start - day <= rules.horizon:
+            near.append(sid)
+    return near
+
+
+def _bounded(state: StoryState, ids: list[str], rules: StoryRules) -> list[str]:
+    """``ids`` without the earliest-dated beyond ``rules.open_stories``."""
+    if len(ids) <= rules.open_stories:
+        return ids
+    latest = set(sorted(ids, key=lambda sid: (_span(state, sid)[1], sid))[-rules.open_stories :])
+    return [sid for sid in ids if sid in latest]
 
 
 def _best(candidates: list[Story], event: PloverEvent) -> Story | None:

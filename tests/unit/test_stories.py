@@ -89,6 +89,19 @@ def test_the_same_parties_a_month_apart_are_two_stories() -> None:
     assert stories[1].event_date.start == "2025-07-03"
 
 
+def test_a_report_arriving_after_a_later_story_still_joins_its_own() -> None:
+    """Arrival order is not date order (partitions, replays of history): a meeting report that
+    comes after the report of a meeting five weeks later still joins the first meeting."""
+    first, second = _plover(MEETING_REPORTS[:1]), _plover(MEETING_REPORTS[1:])
+    third = [record.model_copy(update={"date": "2025-07-08"}) for record in _plover([LATER_MEETING])]  # five weeks
+    state, _ = _run([*first, *third, *second])
+    stories = sorted(_consults(state), key=lambda story: story.event_date.start)
+    assert [s.num_articles for s in stories] == [3, 1]
+    years_earlier = [record.model_copy(update={"id": f"old-{record.id}", "date": "2019-06-03"}) for record in first + second]
+    state, _ = _run(years_earlier, state)  # history replayed after the present
+    assert [s.num_articles for s in sorted(_consults(state), key=lambda story: story.event_date.start)] == [3, 3, 1]
+
+
 def test_a_replay_leaves_the_counts_unchanged() -> None:
     records = _plover(MEETING_REPORTS)
     state, _ = _run(records)
@@ -213,3 +226,13 @@ def test_table_backed_state_and_a_restart_from_the_changelog_give_the_same_stori
             assert story_of(state, record.id) is not None  # what the agent republishes
     assert {k: restarted.stories[k] for k in restarted.stories} == plain.stories
     assert dict(restarted.members) == dict(plain.members)
+
+
+def test_the_open_stories_of_a_category_are_bounded_the_latest_kept() -> None:
+    [meeting] = [r for r in _plover(MEETING_REPORTS[:1]) if r.event[0] == "CONSULT"]
+    dated = [meeting.model_copy(update={"id": f"m{n}", "date": f"2025-0{n}-01"}) for n in (3, 1, 2)]
+    state = StoryState()
+    for record in dated:
+        state, _ = apply(state, record, StoryRules(open_stories=2))
+    assert len(state.stories) == 3  # every story stays; the earliest-dated is no candidate any more
+    assert sorted(state.story(sid).event_date.start for sid in state.by_type["CONSULT"]) == ["2025-02-01", "2025-03-01"]
