@@ -9,7 +9,7 @@ from typing import Any
 import faust
 
 from streams.runtime.metrics import GAPS, SKIPPED_OFFSETS
-from streams.runtime.patches import committed_offsets, start_later, stream_starts
+from streams.runtime.patches import start_later, stream_starts
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +121,12 @@ class DeliveryGuard:
             assigned = [tp for tp in consumer.assignment() if tp.topic == self.topic]
         except Exception:  # noqa: BLE001 - consumer not started or rebalancing
             return
-        committed = committed_offsets(consumer)  # Faust keeps 0 (and none) as None
+        starts = stream_starts(consumer)
         for tp in assigned:
             try:
-                expected = self._next.get(tp.partition, committed.get(tp))
+                expected = self._next.get(tp.partition, starts.get(tp))
                 if expected is None:
-                    expected = (await consumer.earliest_offsets(tp)).get(tp)
+                    expected = await self._log_start(tp)
                 position = await consumer.position(tp)
             except Exception:  # noqa: BLE001 - partition moving: next round
                 continue
