@@ -121,10 +121,14 @@ def apply(
 ) -> tuple[StoryState, Story | None]:
     """Add one PLOVER event; return the state and the story it changed (None for a repeat)."""
     rules = rules or StoryRules()
-    if event.id in state.members:
-        return state, None
     category = event.event[0].value
     dated = event.date_source != "processed"
+    known = state.members.get(event.id)
+    if known is not None and known in state.stories:
+        if dated and known == story_id(event.id) and known not in state.by_type.get(category, []):
+            # the event started this story and a crash lost that write of the list alone
+            state.by_type[category] = _bounded(state, [*state.by_type.get(category, []), known], rules)
+        return state, None
     candidates = [state.story(sid) for sid in _near(state, category, date.fromisoformat(event.date), rules)] if dated else []
     chosen = _best([story for story in candidates if matches(story, event, rules)], event)
     if chosen is not None and event.id in chosen.events:

@@ -236,3 +236,12 @@ def test_the_open_stories_of_a_category_are_bounded_the_latest_kept() -> None:
         state, _ = apply(state, record, StoryRules(open_stories=2))
     assert len(state.stories) == 3  # every story stays; the earliest-dated is no candidate any more
     assert sorted(state.story(sid).event_date.start for sid in state.by_type["CONSULT"]) == ["2025-02-01", "2025-03-01"]
+
+
+def test_a_crash_that_lost_only_the_open_list_write_is_mended_by_the_redelivery() -> None:
+    first, rest = _plover(MEETING_REPORTS[:1]), _plover(MEETING_REPORTS[1:])
+    state, _ = _run(first)
+    state.by_type["CONSULT"] = []  # the story and its member were written, the list was not
+    state, _ = _run(first, state)  # redelivered: a repeat, which puts the story back in the list
+    state, _ = _run(rest, state)
+    assert [story.num_articles for story in _consults(state)] == [3]
