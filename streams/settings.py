@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     #: How long the coordinator waits for members to rejoin during a rebalance (seconds).
     rebalance_timeout: float = Field(default=60.0, gt=0, le=3600, allow_inf_nan=False)
     commit_interval: float = Field(default=1.0, gt=0, le=3600, allow_inf_nan=False)
+    #: Most inputs a stage agent takes at once: handled one by one, their outputs handed to
+    #: the producer together (few produce requests), each acknowledged once its outputs are.
+    batch_max: int = Field(default=100, ge=1, le=10_000)
     #: How long a worker's fetch may wait at the broker for data (ms). Kafka answers a
     #: waiting fetch as soon as data arrives, so there this only paces idle polling;
     #: the embedded broker answers at the deadline, so there it is added to every hop.

@@ -12,15 +12,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from typing import Any, ClassVar
 
 import faust
+from faust.streams import _current_event
 
+from streams.runtime.batches import batches
 from streams.runtime.gate import PublishGate
 from streams.runtime.guard import DeliveryGuard
 from streams.runtime.handling import handle_message, output_failed
 from streams.runtime.metrics import DEAD_LETTERED, DUPLICATES, FAILED, GAPS, LATENCY, PROCESSED, RECONCILED
-from streams.runtime.sender import OutputRejected, Sender
+from streams.runtime.sender import InFlight, OutputRejected, Sender
 from streams.settings import Settings
 from streams.stages.spec import InputLimit, Kind, StageContext, StageSpec
 
@@ -96,27 +99,65 @@ class StageAgent(Agent):
         self.app.agent(self.source, name=f"marsad.{self.spec.name}")(self.process)
 
     async def process(self, stream: faust.StreamT) -> None:
-        """noack: acknowledge only after the outputs are acknowledged (``docs/delivery.md``)."""
-        async for event in stream.noack().events():
-            await self.guard.delivered(event.message)
+        """Inputs in batches (:func:`~streams.runtime.batches.batches`), each acknowledged
+        only after its outputs are (``docs/delivery.md``)."""
+        async for batch in batches(stream, self.settings.batch_max):
+            for event in batch:
+                await self.guard.delivered(event.message)
             try:
-                await self.handle(event.message)
+                await self.handle_batch(batch)
             except asyncio.CancelledError:
                 raise  # not acknowledged: re-delivered after the restart
             except Exception as error:
                 log.exception(
-                    "stage %s cannot publish; stopping the worker (the message will be re-delivered)", self.spec.name
+                    "stage %s cannot publish; stopping the worker (the messages will be re-delivered)", self.spec.name
                 )
                 await self.app.crash(error)
                 raise
             finally:
                 self.guard.done()
-            await stream.ack(event)
+            for event in batch:
+                await stream.ack(event)
 
-    async def handle(self, message: Any) -> None:
-        """One message: its outputs sent and acknowledged (or dead-lettered), metrics counted."""
+    async def handle_batch(self, events: list[Any]) -> None:
+        """A batch of input events: each handled and its outputs handed to the producer
+        (:meth:`_hand_over`), then every output of the batch awaited together, then per
+        input in order: the gate's record written, or the input dead-lettered."""
         stage = self.spec.name
         started = time.perf_counter()
+        in_batch: set[tuple[str, bytes | None]] = set()
+        handed = []
+        for event in events:
+            handed.append(await self._hand_over(event, in_batch))
+            await asyncio.sleep(0)  # let the producer and the consumer run between inputs
+        await self.sender.settle([f for _, _, flight, gated in handed for f in (flight, gated) if f is not None])
+        for event, outcome, flight, gated in handed:
+            message = event.message
+            try:
+                flight.acknowledged()
+                if gated is not None and self.gate is not None:
+                    sent = gated.acknowledged()
+                    _as_current(event)
+                    assert outcome.article_id is not None
+                    self.gate.record(outcome.article_id, message.partition, list(zip(gated.messages, sent)))
+            except OutputRejected as rejected:
+                await self.dead_letter_output(message, rejected)
+            else:
+                if outcome.failed:
+                    FAILED.labels(stage, outcome.failed).inc()
+                    DEAD_LETTERED.labels(stage).inc()
+                else:
+                    PROCESSED.labels(stage).inc()
+            LATENCY.labels(stage).observe(time.perf_counter() - started)
+
+    async def _hand_over(self, event: Any, in_batch: set[tuple[str, bytes | None]]) -> tuple[Any, Any, InFlight, InFlight | None]:
+        """One input handled; its outputs handed to the producer, not awaited.
+
+        Gated outputs go through the publish-once gate with the input as Faust's current
+        event (the gate's table lives in its partition); a second copy of an article
+        version in the same batch (``in_batch``) sends none: the first copy's are in flight.
+        """
+        message = event.message
         outcome = handle_message(
             self.spec,
             message.key,
@@ -130,28 +171,19 @@ class StageAgent(Agent):
         )
         always = [m for m in outcome.messages if not m.once]
         once = [m for m in outcome.messages if m.once]
-        try:
-            await self.sender.send(always)
-            if once and self.gate is not None:
-                article_id = outcome.article_id
-                assert article_id is not None  # every processed message names its article
-                await self.gate.ensure_reconciled(message.partition)
-                fresh = self.gate.unpublished(article_id, once)
-                if len(fresh) < len(once):
-                    DUPLICATES.labels(stage).inc(len(once) - len(fresh))
-                sent = await self.sender.send(fresh, partition=message.partition)
-                self.gate.record(article_id, message.partition, list(zip(fresh, sent)))
-            elif once:
-                await self.sender.send(once)
-        except OutputRejected as rejected:
-            await self.dead_letter_output(message, rejected)
-        else:
-            if outcome.failed:
-                FAILED.labels(stage, outcome.failed).inc()
-                DEAD_LETTERED.labels(stage).inc()
-            else:
-                PROCESSED.labels(stage).inc()
-        LATENCY.labels(stage).observe(time.perf_counter() - started)
+        if not once or self.gate is None:
+            return event, outcome, await self.sender.start(always + once), None
+        flight = await self.sender.start(always)
+        article_id = outcome.article_id
+        assert article_id is not None  # every processed message names its article
+        _as_current(event)
+        await self.gate.ensure_reconciled(message.partition)
+        version = (article_id, once[0].revision)
+        fresh = [] if version in in_batch else self.gate.unpublished(article_id, once)
+        in_batch.add(version)
+        if len(fresh) < len(once):
+            DUPLICATES.labels(self.spec.name).inc(len(once) - len(fresh))
+        return event, outcome, flight, await self.sender.start(fresh, partition=message.partition)
 
     async def dead_letter_output(self, message: Any, rejected: OutputRejected) -> None:
         """The input whose output the broker refused for good goes to the dead-letter topic."""
@@ -174,6 +206,11 @@ class StageAgent(Agent):
     async def check_delivery(self) -> None:
         """Timer: seek back partitions whose fetched records never reached the idle agent."""
         await self.guard.check_idle_partitions()
+
+
+def _as_current(event: Any) -> None:
+    """Make ``event`` Faust's current event in this task: a table write goes to its partition."""
+    _current_event.set(weakref.ref(event))
 
 
 #: Stage kind → the agent class that runs it.

@@ -46,6 +46,7 @@ def apply() -> None:
     seek_before_resume()
     commit_only_what_was_processed()
     fetch_only_active_partitions()
+    wait_only_for_messages_held()
     rebuild_tables_from_their_changelog()
     configurable_fetch_wait()
     disable_unsafe_codecs()
@@ -277,6 +278,93 @@ def commit_only_what_was_processed() -> None:
     Consumer._add_gap = _add_gap  # type: ignore[method-assign]
     Consumer._new_offset = _new_offset  # type: ignore[method-assign]
     Consumer._marsad_no_gaps = True  # type: ignore[attr-defined]
+
+
+#: Longest a revocation waits for the streams to acknowledge what they took (seconds). Past
+#: it the rebalance goes on; what was not acknowledged is not committed and is read again.
+WAIT_EMPTY_LIMIT = 20.0
+
+
+def wait_only_for_messages_held() -> None:
+    """Make a revocation wait only for messages a stream still holds, and not for ever.
+
+    A message of a topic that two agents of one worker read (the PLOVER events: stories
+    and the store) is counted once per agent. When a revocation clears the agents' queues
+    (``flow_control.clear()``), a copy waiting in one queue is dropped without being
+    counted off, so after the other agent acknowledged its copy the message stays
+    "unacknowledged" and Faust's ``wait_empty`` waited for it for ever: the worker hung
+    in the rebalance (seen with a second ``--stage all`` worker joining under load).
+    A copy whose delivery waited on a full queue is dropped the same way (the waiting put
+    is cancelled). Dropped copies are now counted (per message, weakly), and a message whose only
+    remaining counts are dropped copies is not waited for. It is not acknowledged either,
+    so its offset is not committed and it is read again after the assignment. As a last
+    resort the wait ends after :data:`WAIT_EMPTY_LIMIT` seconds with a warning (what was
+    not acknowledged is, again, not committed). Idempotent.
+    """
+    import asyncio
+    import time
+    import weakref
+
+    from faust.transport.consumer import Consumer
+    from faust.types import EventT
+    from mode.utils.queues import FlowControlEvent, ThrowableQueue
+
+    if getattr(Consumer, "_marsad_wait_held", False):
+        return
+    dropped: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+    clear = FlowControlEvent.clear
+
+    def clear_counting_drops(self: FlowControlEvent) -> None:
+        for queue in list(self._queues):  # noqa: SLF001
+            for item in list(getattr(queue, "_queue", ())):
+                if isinstance(item, EventT):
+                    dropped[item.message] = dropped.get(item.message, 0) + 1
+        clear(self)
+
+    put = ThrowableQueue.put
+
+    async def put_counting_drops(self: ThrowableQueue, item: Any) -> None:
+        """A put waiting on a full queue is cancelled when the queue is cleared: the copy is dropped."""
+        try:
+            await put(self, item)
+        except asyncio.CancelledError:
+            if isinstance(item, EventT):
+                dropped[item.message] = dropped.get(item.message, 0) + 1
+            raise
+
+    def held(message: Any) -> bool:
+        return not message.acked and message.refcount > dropped.get(message, 0)
+
+    def _clean_unacked_messages(self: Consumer) -> None:
+        self._unacked_messages -= {m for m in self._unacked_messages if not held(m)}  # noqa: SLF001
+
+    async def wait_empty(self: Consumer) -> None:
+        """Wait (bounded) for every message a stream holds to be acknowledged, then commit."""
+        deadline = time.monotonic() + WAIT_EMPTY_LIMIT
+        self._clean_unacked_messages()  # noqa: SLF001
+        while not self.should_stop and self._unacked_messages:  # noqa: SLF001
+            if time.monotonic() >= deadline:
+                log.warning(
+                    "rebalance: %d message(s) taken by the agents were not acknowledged within %.0f s; "
+                    "going on without them (they are not committed, and are read again)",
+                    len(self._unacked_messages), WAIT_EMPTY_LIMIT,  # noqa: SLF001
+                )
+                break
+            await self.commit()
+            if not self._unacked_messages:  # noqa: SLF001
+                break
+            try:
+                await self._wait_for_ack(timeout=1)  # noqa: SLF001
+            except asyncio.TimeoutError:
+                pass
+            self._clean_unacked_messages()  # noqa: SLF001
+        await self.commit_and_end_transactions()
+
+    FlowControlEvent.clear = clear_counting_drops  # type: ignore[method-assign]
+    ThrowableQueue.put = put_counting_drops  # type: ignore[method-assign]
+    Consumer._clean_unacked_messages = _clean_unacked_messages  # type: ignore[method-assign]
+    Consumer.wait_empty = wait_empty  # type: ignore[method-assign]
+    Consumer._marsad_wait_held = True  # type: ignore[attr-defined]
 
 
 def fetch_only_active_partitions() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import faust
@@ -49,10 +50,14 @@ def _root(error: BaseException) -> BaseException:
 
 
 #: Errors worth a few more tries though the client does not call them retriable: the
-#: embedded broker answers "unknown server error" while a lost topic is being recreated.
+#: embedded broker answers "unknown server error" while a lost topic is being recreated,
+#: and, after it restarted under traffic, for a partition whose offsets it lost count of
+#: (each refused try moves its count on by one, so the tries are many and quick).
 RETRIED_A_FEW_TIMES = (UnknownError,)
-#: How many times such an error is retried (with the back-off, about half a minute).
-FEW = 10
+#: How many rounds of retries such an error gets, and the longest pause between them
+#: (about a minute in all).
+FEW = 60
+FEW_MAX_DELAY = 1.0
 
 
 def _retriable(error: BaseException, attempt: int = 0) -> bool:
@@ -70,8 +75,53 @@ class Sender:
 
     async def send(self, messages: Sequence[Outgoing], partition: int | None = None) -> list[Any]:
         """Send all, then wait for all; returns their record metadata in order."""
+        flight = await self.start(messages, partition)
+        await self.settle([flight])
+        return flight.acknowledged()
+
+    async def start(self, messages: Sequence[Outgoing], partition: int | None = None) -> InFlight:
+        """Hand all to the producer without waiting for the broker (see :meth:`settle`)."""
         futures = [await self._start(m, partition) for m in messages]
-        return [await self._finish(m, partition, future) for m, future in zip(messages, futures)]
+        return InFlight(messages, partition, futures, [None] * len(messages))
+
+    async def settle(self, flights: Sequence[InFlight]) -> None:
+        """Wait until the broker acknowledged or refused for good every message of ``flights``.
+
+        What failed and may pass later is sent again, all of it together after one pause
+        (a partition's retries go in one request, not one record per request), until it
+        passes or the error is not worth retrying (raised) or the worker stops.
+        """
+        pending = [(flight, index) for flight in flights for index in range(len(flight.messages))]
+        delay = 0.2
+        attempt = 0
+        while pending:
+            failed: list[tuple[InFlight, int]] = []
+            last: BaseException | None = None
+            for flight, index in pending:
+                future = flight.futures[index]
+                try:
+                    if isinstance(future, _Failed):
+                        raise future.error
+                    flight.results[index] = await future
+                except SEND_ERRORS as error:
+                    cause = _root(error)
+                    if isinstance(cause, REJECTED):
+                        flight.results[index] = OutputRejected(flight.messages[index], cause)
+                        continue
+                    if not _retriable(cause, attempt) or self.app.should_stop:
+                        raise
+                    failed.append((flight, index))
+                    last = error
+            if not failed:
+                return
+            attempt += 1
+            topics = sorted({flight.messages[index].topic for flight, index in failed})
+            log.warning("sending %d record(s) to %s failed (%r); retrying in %.1f s", len(failed), ", ".join(topics), last, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, FEW_MAX_DELAY if isinstance(_root(last), RETRIED_A_FEW_TIMES) else 5.0)  # type: ignore[arg-type]
+            for flight, index in failed:
+                flight.futures[index] = await self._start(flight.messages[index], flight.partition)
+            pending = failed
 
     async def _start(self, message: Outgoing, partition: int | None) -> Any:
         try:
@@ -79,27 +129,25 @@ class Sender:
                 key=message.key, value=message.value, headers=message.headers, partition=partition
             )
         except SEND_ERRORS as error:
-            return _Failed(error)  # raised (or retried) in _finish
+            return _Failed(error)  # raised (or retried) in settle
 
-    async def _finish(self, message: Outgoing, partition: int | None, future: Any) -> Any:
-        delay = 0.2
-        attempt = 0
-        while True:
-            try:
-                if isinstance(future, _Failed):
-                    raise future.error
-                return await future
-            except SEND_ERRORS as error:
-                cause = _root(error)
-                if isinstance(cause, REJECTED):
-                    raise OutputRejected(message, cause) from error
-                if not _retriable(cause, attempt) or self.app.should_stop:
-                    raise
-                attempt += 1
-                log.warning("sending to %s failed (%r); retrying in %.1f s", message.topic, error, delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-                future = await self._start(message, partition)
+
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    """Messages handed to the producer, what the producer gave back for each, and (once
+    :meth:`Sender.settle` returned) each one's record metadata or :class:`OutputRejected`."""
+
+    messages: Sequence[Outgoing]
+    partition: int | None
+    futures: list[Any]
+    results: list[Any]
+
+    def acknowledged(self) -> list[Any]:
+        """The record metadata of every message in order; raises the first refusal."""
+        for result in self.results:
+            if isinstance(result, OutputRejected):
+                raise result
+        return list(self.results)
 
 
 class _Failed:

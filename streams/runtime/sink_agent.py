@@ -20,6 +20,7 @@ import faust
 
 from streams.io.topics import DLQ
 from streams.runtime.agent import Agent, raw_topic
+from streams.runtime.batches import batches
 from streams.runtime.guard import DeliveryGuard
 from streams.runtime.handling import Outgoing, dead_letter, headers_for
 from streams.runtime.metrics import DEAD_LETTERED, FAILED, LATENCY, PROCESSED
@@ -61,7 +62,7 @@ class SinkAgent(Agent):
         self.app.agent(self.inputs, name=f"marsad.{self.spec.name}")(self.process)
 
     async def process(self, stream: faust.StreamT) -> None:
-        async for events in stream.noack().take_events(BATCH, within=WITHIN):
+        async for events in batches(stream, BATCH, fill_within=WITHIN):
             for event in events:
                 await self.guards[event.message.topic].delivered(event.message)
             started = time.perf_counter()
