@@ -53,7 +53,7 @@ OFFSET_RESETS = Counter(
 )
 LATENCY = Histogram(
     "marsad_processing_seconds",
-    "Time to process one message in a stage",
+    "Time from the start of a message's batch until its outputs were acknowledged, in a stage",
     ["stage"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
     registry=REGISTRY,

@@ -59,3 +59,10 @@ def test_the_callers_marsad_settings_do_not_reach_the_tests() -> None:
     leaked = [name for name in os.environ if name.startswith(ENV_PREFIX) and name.removeprefix(ENV_PREFIX).lower() in Settings.model_fields]
     assert leaked == []
     assert Settings().broker == "kafka://localhost:9092"
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "100000", "many"])
+def test_a_batch_size_out_of_bounds_is_refused_in_one_line(value: str) -> None:
+    message = _refusal(MARSAD_BATCH_MAX=value)
+    assert message.startswith("MARSAD_BATCH_MAX: ") and "\n" not in message, message
+    assert Settings(batch_max=1).batch_max == 1 and Settings().batch_max == 100
