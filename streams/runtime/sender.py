@@ -52,7 +52,8 @@ def _root(error: BaseException) -> BaseException:
 #: Errors worth a few more tries though the client does not call them retriable: the
 #: embedded broker answers "unknown server error" while a lost topic is being recreated,
 #: and, after it restarted under traffic, for a partition whose offsets it lost count of
-#: (each refused try moves its count on by one, so the tries are many and quick).
+#: (each refused produce moves its count on by the records refused, so the retries send
+#: every failed record together, in many quick rounds).
 RETRIED_A_FEW_TIMES = (UnknownError,)
 #: How many rounds of retries such an error gets, and the longest pause between them
 #: (about a minute in all).
