@@ -314,11 +314,14 @@ def wait_only_for_messages_held() -> None:
     dropped: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
     clear = FlowControlEvent.clear
 
+    def count_dropped(item: Any) -> None:
+        if isinstance(item, EventT):
+            dropped[item.message] = dropped.get(item.message, 0) + 1
+
     def clear_counting_drops(self: FlowControlEvent) -> None:
         for queue in list(self._queues):  # noqa: SLF001
             for item in list(getattr(queue, "_queue", ())):
-                if isinstance(item, EventT):
-                    dropped[item.message] = dropped.get(item.message, 0) + 1
+                count_dropped(item)
         clear(self)
 
     put = ThrowableQueue.put
@@ -328,8 +331,7 @@ def wait_only_for_messages_held() -> None:
         try:
             await put(self, item)
         except asyncio.CancelledError:
-            if isinstance(item, EventT):
-                dropped[item.message] = dropped.get(item.message, 0) + 1
+            count_dropped(item)
             raise
 
     def held(message: Any) -> bool:
@@ -353,10 +355,7 @@ def wait_only_for_messages_held() -> None:
             await self.commit()
             if not self._unacked_messages:  # noqa: SLF001
                 break
-            try:
-                await self._wait_for_ack(timeout=1)  # noqa: SLF001
-            except asyncio.TimeoutError:
-                pass
+            await self._wait_for_ack(timeout=1)  # noqa: SLF001 - returns after an ack or the timeout
             self._clean_unacked_messages()  # noqa: SLF001
         await self.commit_and_end_transactions()
 
