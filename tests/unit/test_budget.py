@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from streams.io.topics import DLQ, NORMALISED
+from streams.runtime.budget import stop_watchdog
 from streams.runtime.handling import handle_message
 from streams.settings import Settings
 from streams.stages.spec import STAGES, StageContext
@@ -34,16 +35,34 @@ def test_a_stage_over_budget_is_dead_lettered_and_the_next_article_runs() -> Non
     letter = orjson.loads(outcome.messages[0].value)
     assert letter["error"] == "OverBudget:over_budget" and "MARSAD_PROCESSING_BUDGET" in letter["message"]
 
-    # the timer is gone: an ordinary article under the same budget is processed, and nothing fires later
+    # an ordinary article under the same budget is processed, and the watchdog, still
+    # ticking, interrupts nothing outside an article
     outcome = handle_message("normalise", b"ok-1", ARTICLE, CONTEXT, budget=0.3)
     assert outcome.failed is None and outcome.messages[0].topic == NORMALISED
-    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+    interval, _ = signal.getitimer(signal.ITIMER_PROF)
+    assert interval > 0
     deadline = time.process_time() + 0.6
     while time.process_time() < deadline:
         sum(range(1000))
+    stop_watchdog()
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+
+
+def test_a_stage_failing_on_its_own_leaves_no_deadline_behind() -> None:
+    def broken(record, context):
+        raise ValueError("no such article")
+
+    spec = dataclasses.replace(STAGES["normalise"], run=broken)
+    outcome = handle_message(spec, b"bad-1", ARTICLE, CONTEXT, budget=0.3)
+    assert outcome.failed == "ValueError"
+    deadline = time.process_time() + 0.6  # two budgets' CPU outside any article
+    while time.process_time() < deadline:
+        sum(range(1000))
+    stop_watchdog()
 
 
 def test_no_budget_means_no_timer() -> None:
+    stop_watchdog()
     outcome = handle_message("normalise", b"ok-2", ARTICLE, CONTEXT, budget=None)
     assert outcome.failed is None and signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
 
