@@ -56,6 +56,9 @@ def create_app(settings: Settings, stages: Sequence[str | StageSpec]) -> faust.A
         # wait for in-flight events before a rebalance or shutdown commits (the default,
         # stated because the delivery guarantee in docs/delivery.md depends on it)
         stream_wait_empty=True,
+        # outputs go to the producer at once and their acknowledgements are awaited before
+        # the input is acked (streams/runtime/sender.py), never attached to the event
+        stream_publish_on_commit=False,
         producer_acks=-1,
         producer_max_request_size=settings.max_record_bytes,
         web_enabled=settings.web_enabled,

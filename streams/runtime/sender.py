@@ -73,6 +73,7 @@ class Sender:
     def __init__(self, app: faust.App, topics: dict[str, faust.TopicT]):
         self.app = app
         self.topics = topics
+        self.names = {name: topic.get_topic_name() for name, topic in topics.items()}
 
     async def send(self, messages: Sequence[Outgoing], partition: int | None = None) -> list[Any]:
         """Send all, then wait for all; returns their record metadata in order."""
@@ -125,9 +126,13 @@ class Sender:
             pending = failed
 
     async def _start(self, message: Outgoing, partition: int | None) -> Any:
+        """perf: straight to the app's producer, past Faust's ``Topic.send`` (its pending
+        message, serialiser lookups and send sensors cost more per record than the send):
+        records are bytes already, and acknowledgements are awaited here, not attached to
+        the event (``stream_publish_on_commit`` is off)."""
         try:
-            return await self.topics[message.topic].send(
-                key=message.key, value=message.value, headers=message.headers, partition=partition
+            return await self.app.producer.send(
+                self.names[message.topic], message.key, message.value, partition, None, message.headers
             )
         except SEND_ERRORS as error:
             return _Failed(error)  # raised (or retried) in settle

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.integration
 
 CRASH_BATCH = 500
 BATCH = 300
-REBALANCE_BATCH = 600  # published at 30/s: ~20 s, long enough for a worker to join and leave on a busy machine
+REBALANCE_BATCH = 900  # published at 30/s: ~30 s, long enough for a worker to join and leave on a busy machine
 
 
 @pytest.fixture(scope="module")
@@ -135,15 +135,16 @@ def test_a_worker_joining_and_leaving_mid_stream_loses_nothing(resilient, seen) 
     for worker in extra:
         assert worker.stop() == 0
     left_at = count_of(seen.keys(ENRICHED), f"{prefix}-")[0]
+    still_feeding = feeding.is_alive()  # the pipeline keeps up with the feed: the feed says "mid-stream"
     resilient.wait_ready(timeout=60, settle=0.5)
     feeding.join(60)
     ids, duplicates = settle(resilient, seen, prefix, REBALANCE_BATCH)
     report(
         "rebalance", shares_while_both_ran=shares, joined_at=joined_at, left_at=left_at, enriched_ids=ids,
-        enriched_duplicates=duplicates,
+        enriched_duplicates=duplicates, still_feeding=still_feeding,
     )
     assert all(share == resilient.partitions // 2 for share in shares.values()), shares
-    assert left_at < REBALANCE_BATCH, "the second workers joined and left mid-stream"
+    assert still_feeding and left_at < REBALANCE_BATCH, "the second workers joined and left mid-stream"
     assert (ids, duplicates) == (REBALANCE_BATCH, 0)
     assert only(resilient, "stance").readiness()["assigned_partitions"] == resilient.partitions
 
