@@ -71,7 +71,12 @@ class Sentence(BaseModel):
 
 
 class NormalisedArticle(Record):
-    """The normaliser's output: original text untouched, clean text, sentences, chrome."""
+    """The normaliser's output: original text untouched, sentences, chrome.
+
+    The text without its chrome is no field here: it follows from ``text`` and
+    ``chrome`` (``streams.text.chrome.clean_text``), and only the published record
+    carries it (``EnrichedArticle.clean_text``).
+    """
 
     record_name = "normalised"
 
@@ -79,7 +84,6 @@ class NormalisedArticle(Record):
     id: ArticleId = Field(description="Stable article id (from the source and the normalised text); the message key")
     title: str | None = Field(None, description="Headline")
     text: str = Field(description="The original text, untouched (all offsets index it)")
-    clean_text: str = Field(description="The text without page chrome")
     source: Source = Field(default_factory=Source, description="Where the article came from")
     published_at: datetime | None = Field(None, description="Publication time (ISO 8601), if known")
     language: str = Field(description="Language (ISO 639-1)")

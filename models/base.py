@@ -9,7 +9,11 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 #: Version of the record schemas. Bump the major part on a breaking change: a reader
 #: dead-letters records whose major version it does not know.
-SCHEMA_VERSION = "1.1"  # 1.1: NormalisedArticle.boilerplate is now chrome (both read)
+# 1.1: NormalisedArticle.boilerplate is now chrome (both read).
+# 1.2: clean_text only on the enriched record; the internal records (normalised, entities,
+#      events) no longer carry it. Readers ignore it on older records; a 1.1 reader refuses
+#      a 1.2 internal record, so a running pipeline upgrades from its last stage back.
+SCHEMA_VERSION = "1.2"
 
 
 #: An article id: 1 to 128 ASCII letters, digits and ``. _ : -``, starting with a letter or a

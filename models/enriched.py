@@ -33,6 +33,7 @@ class EnrichedArticle(EventsArticle):
 
     record_name = "enriched"
 
+    clean_text: str = Field(description="The text without page chrome")
     stance: Stance = Field(description="The article's own stance toward the Haftar camp")
     pipeline_version: str = Field(description="Version of the pipeline and its knowledge files")
     processed_at: datetime = Field(description="When the stance stage finished the record (ISO 8601)")

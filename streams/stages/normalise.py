@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import TYPE_CHECKING
 
 from models import Chrome, NormalisedArticle, RawArticle, Sentence
 from streams.errors import ArticleTooLarge, EmptyArticle, NotArabic
 from streams.knowledge import load_knowledge
 from streams.knowledge.chrome import ChromePatterns
-from streams.text.chrome import find_chrome
+from streams.text.chrome import content_lines, find_chrome
 from streams.text.matchform import fold
 from streams.text.script import detect_language
 from streams.text.sentences import reads_as_heading, split_sentences
@@ -21,7 +20,6 @@ DEFAULT_MAX_CHARS = 200_000
 if TYPE_CHECKING:
     from streams.stages.spec import StageContext
 
-_LINE_RE = re.compile(r"[^\n]+")
 
 
 def run(raw: RawArticle, context: StageContext) -> NormalisedArticle:
@@ -44,7 +42,7 @@ def normalise(
     if language != "ar":
         raise NotArabic(f"article is not in Arabic (detected {language!r})")
 
-    lines = _content_lines(text, chrome)
+    lines = content_lines(text, chrome)
     title = raw.title
     if title is None and len(lines) > 1 and reads_as_heading(text[lines[0][0] : lines[0][1]]):
         title = text[lines[0][0] : lines[0][1]]
@@ -61,7 +59,6 @@ def normalise(
         id=raw.id or article_id(raw, content_hash),
         title=title,
         text=text,
-        clean_text="\n".join(text[start:end] for start, end in lines),
         source=raw.source,
         published_at=raw.published_at,
         language=language,
@@ -94,24 +91,3 @@ def _without(text: str, chrome: list[Chrome]) -> str:
         last = span.end
     parts.append(text[last:])
     return "".join(parts)
-
-
-def _content_lines(text: str, chrome: list[Chrome]) -> list[tuple[int, int]]:
-    """Non-empty lines with page chrome cut away, as trimmed ``(start, end)`` spans."""
-    lines: list[tuple[int, int]] = []
-    for line in _LINE_RE.finditer(text):
-        start, end = line.span()
-        for span in chrome:
-            if span.end <= start or span.start >= end:
-                continue
-            if text[start : span.start].strip():
-                end = min(end, span.start)  # chrome ends the line
-            else:
-                start = max(start, span.end)  # chrome leads the line (a dateline), or is all of it
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            lines.append((start, end))
-    return lines

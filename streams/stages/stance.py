@@ -34,6 +34,7 @@ from streams.backends import Backends
 from streams.knowledge import Knowledge, load_knowledge
 from streams.knowledge.lexicons import Cue, StanceCalibration, StanceLexicon
 from streams.stages.mentions import placed_mentions
+from streams.text.chrome import clean_text
 from streams.text.matchform import span_to_original
 from streams.text.tokens import char_positions
 
@@ -78,6 +79,7 @@ def score_stance(
     """Attach the stance and the publishing metadata: the record the pipeline publishes."""
     return EnrichedArticle.model_construct(
         **dict(article),
+        clean_text=clean_text(article.text, article.chrome),
         stance=find_stance(article, backends, knowledge),
         pipeline_version=pipeline_version,
         processed_at=processed_at,

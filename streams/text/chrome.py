@@ -67,5 +67,35 @@ def _group_name(found: re.Match[str], patterns: ChromePatterns) -> str:
     return "chrome"
 
 
+def content_lines(text: str, chrome: list[Chrome]) -> list[tuple[int, int]]:
+    """Non-empty lines with page chrome cut away, as trimmed ``(start, end)`` spans."""
+    lines: list[tuple[int, int]] = []
+    for line in _LINE_RE.finditer(text):
+        start, end = line.span()
+        for span in chrome:
+            if span.end <= start or span.start >= end:
+                continue
+            if text[start : span.start].strip():
+                end = min(end, span.start)  # chrome ends the line
+            else:
+                start = max(start, span.end)  # chrome leads the line (a dateline), or is all of it
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            lines.append((start, end))
+    return lines
+
+
+def clean_text(text: str, chrome: list[Chrome]) -> str:
+    """The text without its page chrome: its content lines, one per line.
+
+    A function of the text and the chrome spans, so internal records do not carry it:
+    the stance stage writes it into the published record.
+    """
+    return "\n".join(text[start:end] for start, end in content_lines(text, chrome))
+
+
 def _span(text: str, start: int, end: int, pattern: str) -> Chrome:
     return Chrome(text=text[start:end], start=start, end=end, pattern=pattern)

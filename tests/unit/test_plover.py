@@ -42,7 +42,7 @@ def _event(type_: EventType, sentence: str, actors: list[str], targets: list[str
 def _article(events: list[Event], entities: list[Entity], published: datetime | None = PUBLISHED) -> EventsArticle:
     text = " ".join(event.evidence.text for event in events) or "نص"
     return EventsArticle(
-        id="art1", title="عنوان", text=text, clean_text=text, language="ar", content_hash="h", sentences=[],
+        id="art1", title="عنوان", text=text, language="ar", content_hash="h", sentences=[],
         source=Source(name="Wire One", url="https://www.wire-one.example/a/1"), published_at=published,
         entities=entities, events=events,
     )

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import RawArticle, Source
+from models import NormalisedArticle, RawArticle, Source
 from streams.errors import ArticleRejected, ArticleTooLarge, EmptyArticle, NotArabic
 from streams.stages.normalise import normalise
 from streams.knowledge import load_knowledge
-from streams.text.chrome import find_chrome
+from streams.text.chrome import clean_text, find_chrome
 from streams.text.matchform import fold, to_original
 
 HEADLINE = "تركيا والشرق الليبي: صفحة جديدة في العلاقات"
@@ -58,12 +59,19 @@ def test_original_text_is_untouched(article) -> None:
 def test_chrome_is_removed_and_reported_with_offsets(article) -> None:
     removed = {item.pattern: item for item in article.chrome}
     assert set(removed) == {"read_also", "back_to_top", "discussion_footer"}
+    body = clean_text(article.text, article.chrome)
     for item in article.chrome:
         assert article.text[item.start : item.end] == item.text
-        assert item.text not in article.clean_text
+        assert item.text not in body
     assert removed["back_to_top"].text == "زر الذهاب إلى الأعلى"
     assert removed["discussion_footer"].text == "مناقشة حول هذا post"
-    assert "وقال مسؤول محلي" in article.clean_text
+    assert "وقال مسؤول محلي" in body
+
+
+def test_the_record_leaves_the_clean_text_to_the_published_record(article) -> None:
+    """Internal records carry what the text gives back once: no copy of it without chrome."""
+    assert "clean_text" not in orjson.loads(article.to_json())
+    assert "clean_text" not in NormalisedArticle.model_json_schema()["properties"]
 
 
 def test_every_sentence_maps_back_to_the_text_without_chrome(article) -> None:

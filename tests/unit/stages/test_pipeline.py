@@ -95,3 +95,18 @@ def test_pipeline_version_names_the_knowledge() -> None:
     version = pipeline_version()
     assert "+kb." in version
     assert default_context().pipeline_version == version
+
+
+def test_the_published_record_carries_the_clean_text_the_internal_ones_leave_out(enriched_seeds) -> None:
+    """The text without chrome travels once, on the published record (schema 1.2)."""
+    for record in enriched_seeds:
+        document = orjson.loads(record.to_json())
+        assert document["clean_text"]
+        for line in document["clean_text"].split("\n"):
+            assert line and line in record.text
+        for chrome in record.chrome:
+            assert chrome.text not in document["clean_text"]
+    raw = RawArticle(text="التقى صدام حفتر وزير الدفاع التركي يشار غولر في أنقرة يوم الجمعة.")
+    internal = orjson.loads(STAGES["normalise"].run(raw, default_context()).to_json())
+    assert "clean_text" not in internal
+    assert "clean_text" in EnrichedArticle.model_json_schema()["required"]
