@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -36,6 +37,10 @@ class _PersonNamesSpec(BaseModel):
     ambiguous_given: list[str]
     compound_markers: list[str]
     surname_suffixes: list[str]
+
+
+#: Clitics a given name may carry and still start a name ("وخالد").
+NAME_PROCLITICS = ("و", "ف")
 
 
 def _folded(words: list[str]) -> frozenset[str]:
@@ -85,6 +90,18 @@ class EntityWords:
     family_window: int
     #: Any title as a whole word.
     title_re: re.Pattern[str]
+
+    @cached_property
+    def name_starters(self) -> frozenset[str]:
+        """Words that may start a person's name: a given name, bare or after و/ف, that is
+        no stop word (perf: one set lookup per token instead of four)."""
+        given = self.given | {clitic + name for clitic in NAME_PROCLITICS for name in self.given}
+        return frozenset((given | self.ambiguous_given) - self.stop)
+
+    @cached_property
+    def name_blockers(self) -> frozenset[str]:
+        """Words no name holds: stop words, titles, kinship words, locatives."""
+        return self.stop | self.titles | self.kinship | self.locatives
 
     @classmethod
     def from_data(cls, data: dict[str, Any], person_names: dict[str, Any]) -> EntityWords:

@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from models import NormalisedArticle
-from streams.knowledge.entity_words import EntityWords
+from streams.knowledge.entity_words import NAME_PROCLITICS, EntityWords
 from streams.text.spans import Spans
 
 _WORD_RE = re.compile(r"\w+")
 _MAX_WORDS = 5
 _TITLE_WORDS = 3
-_PROCLITICS = ("و", "ف")
+_PROCLITICS = NAME_PROCLITICS
 
 
 @dataclass(slots=True)
@@ -51,20 +52,21 @@ class _Sentence:
         self.norm = norm
         self.known_given = known_given  # starts of given names the knowledge base knows
         self.tokens = list(_WORD_RE.finditer(norm))
+        self.texts = [token.group() for token in self.tokens]
         self.covered = covered
         self.words = words
-        self.starts = {token.start(): index for index, token in enumerate(self.tokens)}
+
+    @cached_property
+    def starts(self) -> dict[int, int]:
+        """Token index by start offset (only sentences with a title ask)."""
+        return {token.start(): index for index, token in enumerate(self.tokens)}
 
     def blocked(self, index: int) -> bool:
         token = self.tokens[index]
-        text = token.group()
-        words = self.words
+        text = self.texts[index]
         return (
             self.covered.overlaps(token.start(), token.end())
-            or text in words.stop
-            or text in words.titles
-            or text in words.kinship
-            or text in words.locatives
+            or text in self.words.name_blockers
             or text.isdigit()
             or len(text) < 2
         )
@@ -76,11 +78,11 @@ class _Sentence:
 
     def blocked_here(self, index: int) -> bool:
         """``blocked`` plus descriptions: a description after a name ends it ("... الخبير")."""
-        return self.blocked(index) or self.tokens[index].group() in self.words.descriptions
+        return self.blocked(index) or self.texts[index] in self.words.descriptions
 
     def scan_after_title(self, first: int) -> list[int]:
         """After a personal title: up to three name words, the first without the article."""
-        token = self.tokens[first].group()
+        token = self.texts[first]
         if token.startswith("ال") or len(token) < 3:
             return []
         taken: list[int] = []
@@ -94,7 +96,7 @@ class _Sentence:
         """From a given name: compounds, more given names, nisba-like surnames and at most
         one other word ("خالد بن محمد العطية"، "عبد الله الكبير"، "كنان يلماز")."""
         words = self.words
-        text = self.tokens[first].group()
+        text = self.texts[first]
         bare = text[1:] if text[:1] in _PROCLITICS and text[1:] in words.given else text
         taken: list[int] = [first]
         position = first + 1
@@ -111,7 +113,7 @@ class _Sentence:
         while position < len(self.tokens) and len(taken) < _MAX_WORDS:
             if not self.joined(taken[-1], position) or self.blocked_here(position):
                 break
-            token = self.tokens[position].group()
+            token = self.texts[position]
             if token in words.compound_markers:
                 following = position + 1
                 if following >= len(self.tokens) or not self.joined(position, following) or self.blocked_here(following):
@@ -166,17 +168,15 @@ def find_person_names(
             following = _token_after(state, match.end())
             if following is not None and _past_nisba(state, following) == following:
                 starts.append((following, True))  # past a nisba, only a given name starts a name
-        for index, token in enumerate(state.tokens):
-            text = token.group()
-            if _gives(text, words) or (
-                text == "عبد" and index + 1 < len(state.tokens) and state.tokens[index + 1].group().startswith("ال")
-            ):
+        starters, texts = words.name_starters, state.texts
+        for index, text in enumerate(texts):
+            if text in starters or (text == "عبد" and index + 1 < len(texts) and texts[index + 1].startswith("ال")):
                 starts.append((index, False))
         for first, after_title in sorted(set(starts)):
             if first <= taken_until or state.covered.overlaps(state.tokens[first].start(), state.tokens[first].end()):
                 continue
-            if after_title and not _gives(state.tokens[first].group(), words):
-                if _is_verb(state.tokens[first].group(), verbs):
+            if after_title and not _gives(state.texts[first], words):
+                if _is_verb(state.texts[first], verbs):
                     continue
                 taken = state.scan_after_title(first)
             else:
@@ -184,11 +184,11 @@ def find_person_names(
             if not taken:
                 continue
             start = state.tokens[taken[0]].start()
-            first_word = state.tokens[taken[0]].group()
+            first_word = state.texts[taken[0]]
             if first_word[:1] in _PROCLITICS and first_word not in words.given and first_word[1:] in words.given:
                 start += 1  # the clitic و/ف stays outside the name
             end = state.tokens[taken[-1]].end()
-            names.append(PersonName(number, start, end, tuple(state.tokens[i].group() for i in taken)))
+            names.append(PersonName(number, start, end, tuple(state.texts[i] for i in taken)))
             taken_until = taken[-1]
     _link_surnames(article, names, covered, words)
     return names
@@ -203,16 +203,12 @@ def _is_verb(text: str, verbs: frozenset[str]) -> bool:
 
 def _gives(text: str, words: EntityWords) -> bool:
     """A given name (with or without a clitic و/ف) that may start a name."""
-    if text in words.stop:
-        return False
-    if text in words.given or text in words.ambiguous_given:
-        return True
-    return text[:1] in _PROCLITICS and text[1:] in words.given
+    return text in words.name_starters
 
 
 def _past_nisba(state: _Sentence, index: int) -> int:
     """"نظيره السنغالي ماكي سال": the name starts past a nisba adjective after the title."""
-    if _is_nisba(state.tokens[index].group()) and index + 1 < len(state.tokens):
+    if _is_nisba(state.texts[index]) and index + 1 < len(state.tokens):
         gap = state.norm[state.tokens[index].end() : state.tokens[index + 1].start()]
         if gap.strip(" ,") == "":
             return index + 1
