@@ -27,6 +27,8 @@ _CLITICS_BEFORE_ARTICLE: frozenset[str] = frozenset(("ل", "ول", "فل"))
 _LONGEST_CLITIC = 2
 #: Sort key of matches: by start, the outer match before one nested at the same start.
 _BY_START_OUTER_FIRST = itemgetter(0, 5)
+#: Texts on which a matcher tries its leftmost-longest pass before judging whether it pays.
+_FAST_TRIAL = 64
 
 
 class PhraseMatch(NamedTuple, Generic[T]):
@@ -80,6 +82,11 @@ class PhraseMatcher(Generic[T]):
         self._open = [open_end or phrase in self._open_phrases for phrase in self._phrases]
         self._automaton = ahocorasick_rs.AhoCorasick(patterns) if patterns else None
         # Leftmost-longest, non-overlapping: the fast path when no nesting is asked for.
+        # perf: the leftmost pass is wasted work on a text where a hit breaks a word; a
+        # lexicon of short or open-ended phrases does that on most sentences, and stops
+        # trying it once it failed on half of its first texts (the results are the same)
+        self._fast_tries = 0
+        self._fast_misses = 0
         self._leftmost = (
             ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest) if patterns else None
         )
@@ -131,10 +138,12 @@ class PhraseMatcher(Generic[T]):
         """
         if self._automaton is None:
             return []
-        if not nested:
+        if not nested and (self._fast_tries < _FAST_TRIAL or self._fast_misses * 2 < self._fast_tries):
+            self._fast_tries += 1
             fast = self._find_leftmost(text)
             if fast is not None:
                 return fast
+            self._fast_misses += 1
         size = len(text)
         is_open, fused, clitic_of = self._open, self._fused, self._clitic
         # (-length, start of the word with its clitics, hit order, end, pattern index, clitics):

@@ -111,3 +111,19 @@ def test_empty_matcher_and_empty_phrases() -> None:
     assert PhraseMatcher([]).find("أي نص") == []
     assert PhraseMatcher([("", 1)]).find("أي نص") == []
     assert _matcher("بنغازي").find("") == []
+
+
+def test_a_lexicon_that_breaks_words_gives_up_its_fast_pass_and_finds_the_same() -> None:
+    """"قد" inside "عقد" spoils the leftmost-longest pass: after its trial the matcher uses
+    only the full search, with the same matches as a fresh matcher still trying both."""
+    phrases = ("قد", "عقد اجتماع", "اجتماع")
+    texts = [fold(t).text for t in ("عقد اجتماع في طرابلس", "وقد عقد المجلس جلسته", "قد يعقد اجتماع غدا", "لا شيء")]
+    worn = _matcher(*phrases)
+    for _ in range(50):
+        for text in texts:
+            worn.find(text)
+    assert worn._fast_misses * 2 >= worn._fast_tries  # the fast pass was given up
+    tries = worn._fast_tries
+    for text in texts:
+        assert worn.find(text) == _matcher(*phrases).find(text)
+    assert worn._fast_tries == tries
