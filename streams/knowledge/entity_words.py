@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from streams.text.matchform import fold_phrase
+from streams.text.wordpattern import WordPattern
 
 
 class _EntityWordsSpec(BaseModel):
@@ -47,9 +48,11 @@ def _folded(words: list[str]) -> frozenset[str]:
     return frozenset(folded for folded in map(fold_phrase, words) if folded)
 
 
-def _with_proclitics(words: list[str]) -> re.Pattern[str]:
-    """Whole words, also after و/ف and ل; group 1 is the word without them."""
-    return re.compile(r"(?<!\w)(?:[وف]?ل?)(" + "|".join(map(re.escape, sorted(_folded(words)))) + r")(?!\w)")
+def _with_proclitics(words: list[str]) -> WordPattern:
+    """Whole words, also after و/ف and ل; group 1 of a match is the word without them."""
+    folded = _folded(words)
+    pattern = re.compile(r"(?<!\w)(?:[وف]?ل?)(" + "|".join(map(re.escape, sorted(folded))) + r")(?!\w)")
+    return WordPattern(folded, pattern)
 
 
 def _whole_words(phrases: frozenset[str]) -> re.Pattern[str]:
@@ -62,9 +65,9 @@ class EntityWords:
 
     kinship: frozenset[str]
     #: "His father" words, as a pattern that also takes the proclitics و ف ل.
-    father_re: re.Pattern[str]
+    father_re: WordPattern
     #: "His forces" words (with proclitics), and the group a family's forces are.
-    forces_re: re.Pattern[str]
+    forces_re: WordPattern
     forces_of: dict[str, str]
     locatives: frozenset[str]
     locative_clitics: frozenset[str]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models.annotations import EventType, Modality
 from streams.text.matcher import PhraseMatcher
+from streams.text.wordpattern import WordPattern
 from streams.text.matchform import fold_phrase
 
 # --------------------------------------------------------------------------- triggers
@@ -493,9 +494,9 @@ class StanceLexicon:
     backer_camps: frozenset[str]
     quote_openers: frozenset[str]
     #: A quote opener as a whole word, with an optional و/ف in front.
-    quote_opener_re: re.Pattern[str]
+    quote_opener_re: WordPattern
     #: An accusation verb ("اتهمت") the same way: what follows is the accuser's charge.
-    accusation_re: re.Pattern[str]
+    accusation_re: WordPattern
     #: What opens the reported clause after a speech verb: a complementizer ("إن") or ":".
     complement_re: re.Pattern[str]
 
@@ -566,7 +567,8 @@ class StanceLexicon:
         )
 
 
-def _word_re(words: list[str]) -> re.Pattern[str]:
+def _word_re(words: list[str]) -> WordPattern:
     """Any of ``words`` as a whole word, with an optional و/ف in front."""
-    alternatives = "|".join(sorted((re.escape(fold_phrase(w)) for w in words), key=len, reverse=True))
-    return re.compile(r"(?<!\w)[وف]?(?:" + alternatives + r")(?!\w)")
+    folded = frozenset(folded for folded in map(fold_phrase, words) if folded)
+    alternatives = "|".join(sorted(map(re.escape, folded), key=len, reverse=True))
+    return WordPattern(folded, re.compile(r"(?<!\w)[وف]?(?:" + alternatives + r")(?!\w)"))

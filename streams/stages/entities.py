@@ -44,6 +44,7 @@ from streams.stages.persons import PersonName, find_person_names
 from streams.text.spans import Spans
 from streams.text.matchform import fold_phrase, span_to_original
 from streams.text.tokens import word_before
+from streams.text.wordpattern import WordPattern
 
 _WORD_RE = re.compile(r"\w+")
 _ANY_LATIN_CAPITAL = re.compile(r"[A-Z]")
@@ -277,7 +278,7 @@ def _after_person(
     article: NormalisedArticle,
     hits: list[_Hit],
     actors: list[Actor],
-    pattern: re.Pattern[str],
+    pattern: WordPattern,
     by_family: dict[str, int],
     *,
     skip_self: bool,
