@@ -75,6 +75,8 @@ def create_app(settings: Settings, stages: Sequence[str | StageSpec]) -> faust.A
         web_metrics_enabled=False,
     )
     app.marsad_fetch_max_wait_ms = settings.fetch_max_wait_ms  # type: ignore[attr-defined]
+    # room for the gate's table writes of a few batches (patches.producer_buffer_sized_by_the_app)
+    app.marsad_producer_buffer = 4 * settings.batch_max  # type: ignore[attr-defined]
     app.marsad_settings = settings  # type: ignore[attr-defined] - read by the patches (partition ends)
     # the only topics whose offsets may jump (compaction): see patches.commit_only_what_was_processed
     app.marsad_gap_topics = frozenset(COMPACTED)  # type: ignore[attr-defined]

@@ -49,6 +49,7 @@ def apply() -> None:
     wait_only_for_messages_held()
     rebuild_tables_from_their_changelog()
     configurable_fetch_wait()
+    producer_buffer_sized_by_the_app()
     disable_unsafe_codecs()
 
 
@@ -464,6 +465,32 @@ def configurable_fetch_wait() -> None:
 
     AIOKafkaConsumerThread._create_worker_consumer = _create_worker_consumer  # type: ignore[method-assign]
     AIOKafkaConsumerThread._marsad_fetch_wait = True  # type: ignore[attr-defined]
+
+
+def producer_buffer_sized_by_the_app() -> None:
+    """Let each app size the producer's buffer of table writes (Faust hard-codes 100).
+
+    Table writes (the publish-once gate's changelog, one or two records per gated input)
+    wait in that buffer; past its size the conductor logs "producer buffer full" and
+    flushes before delivering the next message. A batch of ``MARSAD_BATCH_MAX`` gated
+    inputs passed 100 at every full batch. The size is read from
+    ``app.marsad_producer_buffer`` (set by :func:`streams.runtime.app.create_app`) when
+    the producer starts; it still bounds the writes waiting.
+    """
+    from faust.transport.producer import Producer
+
+    if getattr(Producer, "_marsad_buffer_size", False):
+        return
+    on_start = Producer.on_start
+
+    async def sized_on_start(self: Producer) -> None:
+        size = getattr(self.app, "marsad_producer_buffer", None)
+        if size is not None:
+            self.buffer.max_messages = int(size)
+        await on_start(self)
+
+    Producer.on_start = sized_on_start  # type: ignore[method-assign]
+    Producer._marsad_buffer_size = True  # type: ignore[attr-defined]
 
 
 def rebuild_tables_from_their_changelog() -> None:
