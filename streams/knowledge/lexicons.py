@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -263,7 +262,7 @@ class TriggerLexicon:
     matcher: PhraseMatcher[Trigger]
     suppresses: dict[EventType, frozenset[EventType]]
     modality: PhraseMatcher[Modality]
-    time_re: WordPattern
+    time_re: re.Pattern[str]
     locatives: frozenset[str]
     historical_cues: frozenset[str] = field(default_factory=frozenset)
     codes: dict[EventType, TypeCodes] = field(default_factory=dict)
@@ -351,8 +350,6 @@ class TriggerLexicon:
             rf"(?<!\w)(?:(?:{lead}) )?(?:(?:{months})(?: (?:{qualifiers})| \d{{4}})?|(?:[وب]?)(?:{weekdays})(?: (?:{qualifiers}))?"
             rf"|(?:{relative})|(?:عام|سنه|العام) \d{{4}}|\d{{1,2}} (?:و|-) ?\d{{1,2}} (?:{months})|\d{{1,2}} (?:{months})(?: \d{{4}})?)(?!\w)"
         )
-        # every time expression holds a month, a weekday, a relative word or a digit (\d)
-        anchors = {fold_phrase(w) for key in ("months", "weekdays", "relative") for w in time[key]} | _digits()
         folded = lambda words: frozenset(fold_phrase(w) for w in words)  # noqa: E731
         role_spec = _RolesSpec.model_validate(data["roles"])
         windows = _WindowsSpec.model_validate(data["windows"])
@@ -389,7 +386,7 @@ class TriggerLexicon:
             matcher=PhraseMatcher(entries, open_phrases=open_phrases),
             suppresses=suppresses,
             modality=PhraseMatcher(modality_entries),
-            time_re=WordPattern(frozenset(anchors), time_re),
+            time_re=time_re,
             locatives=frozenset(fold_phrase(word) for word in data["locatives"]),
             codes=codes,
             host_also=host_also,
@@ -568,12 +565,6 @@ class StanceLexicon:
                 + r")(?!\w)|:"
             ),
         )
-
-
-@lru_cache(maxsize=1)
-def _digits() -> frozenset[str]:
-    """What ``\\d`` matches in a ``str`` pattern: the Unicode decimal digits (660)."""
-    return frozenset(c for c in map(chr, range(0x110000)) if c.isdecimal())
 
 
 def _word_re(words: list[str]) -> WordPattern:
