@@ -20,6 +20,7 @@ call) runs; elsewhere (a stage called from another thread) there is no budget.
 
 from __future__ import annotations
 
+import atexit
 import signal
 import threading
 import time
@@ -44,15 +45,20 @@ class _Watchdog:
     def arm(self, seconds: float) -> None:
         interval = seconds / TICKS_PER_BUDGET
         if self.interval != interval:
+            if self.interval is None:
+                # the interpreter's shutdown puts SIGPROF back to its default, which ends
+                # the process: a tick during the shutdown would kill a worker exiting cleanly
+                atexit.register(self.disarm)
             signal.signal(signal.SIGPROF, self._tick)
             signal.setitimer(signal.ITIMER_PROF, interval, interval)
             self.interval, self.budget = interval, seconds
 
     def disarm(self) -> None:
-        """Stop the ticks and restore the default handler (tests, a budget turned off)."""
+        """Stop the ticks and restore the default handler (at exit, in tests)."""
         if self.interval is not None:
             signal.setitimer(signal.ITIMER_PROF, 0)
             signal.signal(signal.SIGPROF, signal.SIG_DFL)
+            atexit.unregister(self.disarm)
             self.interval, self.deadline = None, None
 
     def _tick(self, signum: int, frame: FrameType | None) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import signal
+import subprocess
+import sys
 import time
 from datetime import datetime, timezone
 
@@ -71,3 +73,17 @@ def test_the_budget_must_stay_under_the_poll_interval() -> None:
     assert Settings().processing_budget == 10.0
     with pytest.raises(ValidationError, match="MARSAD_PROCESSING_BUDGET"):
         Settings(processing_budget=30, max_poll_interval=30)
+
+
+def test_a_process_with_the_watchdog_armed_exits_cleanly() -> None:
+    """The shutdown puts SIGPROF back to its default (which ends the process): the ticks
+    stop at exit first, so a worker stopping cleanly is not killed by one."""
+    script = (
+        "from streams.runtime.budget import processing_budget\n"
+        "with processing_budget(0.008):\n"  # a tick every millisecond of CPU
+        "    pass\n"
+        "garbage = [{str(i): [i] * 4} for i in range(300_000)]\n"  # a shutdown that takes CPU
+    )
+    for _ in range(3):
+        finished = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+        assert finished.returncode == 0, finished.stderr.decode()[-500:]
