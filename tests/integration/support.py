@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -48,16 +48,16 @@ def seed_articles() -> list[RawArticle]:
     return [item.article for item in iter_sources([SEEDS]) if item.article is not None]
 
 
-def variants(prefix: str, count: int) -> list[RawArticle]:
-    """``count`` distinct articles ``{prefix}-{i}``: the samples with a numbered closing line."""
+def variant(prefix: str, number: int) -> RawArticle:
+    """Article ``{prefix}-{number}``: a sample with a numbered closing line."""
     base = sample_articles()
-    out = []
-    for number in range(count):
-        article = base[number % len(base)]
-        out.append(
-            article.model_copy(update={"id": f"{prefix}-{number}", "text": f"{article.text}\nتحديث رقم {number} من الوكالة."})
-        )
-    return out
+    article = base[number % len(base)]
+    return article.model_copy(update={"id": f"{prefix}-{number}", "text": f"{article.text}\nتحديث رقم {number} من الوكالة."})
+
+
+def variants(prefix: str, count: int) -> list[RawArticle]:
+    """``count`` distinct articles ``{prefix}-{i}`` (see :func:`variant`)."""
+    return [variant(prefix, number) for number in range(count)]
 
 
 def keyed(articles: Iterable[RawArticle]) -> list[tuple[bytes, bytes]]:
@@ -108,6 +108,42 @@ def publish_paced(settings: Settings, articles: Sequence[RawArticle], rate: floa
     )
     thread.start()
     return thread
+
+
+class PacedFeed:
+    """Publishes ``{prefix}-0``, ``{prefix}-1``, … at ``rate`` per second in a background
+    thread until :meth:`stop`: a stream that is still flowing whatever the machine's load."""
+
+    def __init__(self, settings: Settings, prefix: str, rate: float, limit: int = 100_000):
+        from streams.io.replay import publish as replay_publish
+
+        self.count = 0
+        self._stop = threading.Event()
+
+        def messages() -> Iterator[tuple[str, bytes]]:
+            for number in range(limit):
+                if self._stop.is_set():
+                    return
+                article = variant(prefix, number)
+                self.count += 1
+                yield article.id, article.to_json()  # type: ignore[misc]
+
+        self.thread = threading.Thread(
+            target=lambda: asyncio.run(replay_publish(settings, messages(), rate=rate, show_progress=False)),
+            daemon=True,
+        )
+        self.thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self.thread.is_alive()
+
+    def stop(self, timeout: float = 60) -> int:
+        """Stop after the article being sent; returns how many were published."""
+        self._stop.set()
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "the feed did not stop"
+        return self.count
 
 
 # --------------------------------------------------------------------------- reading

@@ -18,13 +18,13 @@ from streams.stages.spec import main_line
 
 from .conftest import managed_pipeline
 from .support import (
+    PacedFeed,
     TopicWatcher,
     count_of,
     keyed,
     metric,
     metrics,
     publish,
-    publish_paced,
     variants,
     wait_caught_up,
 )
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.integration
 
 CRASH_BATCH = 500
 BATCH = 300
-REBALANCE_BATCH = 900  # published at 30/s: ~30 s, long enough for a worker to join and leave on a busy machine
+REBALANCE_FIRST = 30  # enriched before the extra workers join; the feed (30/s) runs until they have left
 
 
 @pytest.fixture(scope="module")
@@ -120,8 +120,8 @@ def test_kill_9_mid_stream_loses_and_doubles_nothing(stage, resilient, seen) -> 
 
 def test_a_worker_joining_and_leaving_mid_stream_loses_nothing(resilient, seen) -> None:
     prefix = "rebalance"
-    feeding = publish_paced(resilient.settings, variants(prefix, REBALANCE_BATCH), rate=30)
-    in_flight(seen, ENRICHED, f"{prefix}-", 0.05, REBALANCE_BATCH)
+    feed = PacedFeed(resilient.settings, prefix, rate=30)  # flowing until the extra workers have left
+    in_flight(seen, ENRICHED, f"{prefix}-", 1.0, REBALANCE_FIRST)
     # a second worker for the gated stage and one for an intermediate stage
     extra = [resilient.add_worker("stance"), resilient.add_worker("entities")]
     resilient.wait_ready(timeout=90)
@@ -135,17 +135,18 @@ def test_a_worker_joining_and_leaving_mid_stream_loses_nothing(resilient, seen) 
     for worker in extra:
         assert worker.stop() == 0
     left_at = count_of(seen.keys(ENRICHED), f"{prefix}-")[0]
-    still_feeding = feeding.is_alive()  # the pipeline keeps up with the feed: the feed says "mid-stream"
+    still_feeding = feed.running
+    time.sleep(2.0)  # the stream goes on after the rebalance back
+    published = feed.stop()
     resilient.wait_ready(timeout=60, settle=0.5)
-    feeding.join(60)
-    ids, duplicates = settle(resilient, seen, prefix, REBALANCE_BATCH)
+    ids, duplicates = settle(resilient, seen, prefix, published)
     report(
-        "rebalance", shares_while_both_ran=shares, joined_at=joined_at, left_at=left_at, enriched_ids=ids,
-        enriched_duplicates=duplicates, still_feeding=still_feeding,
+        "rebalance", shares_while_both_ran=shares, joined_at=joined_at, left_at=left_at, published=published,
+        enriched_ids=ids, enriched_duplicates=duplicates,
     )
     assert all(share == resilient.partitions // 2 for share in shares.values()), shares
-    assert still_feeding and left_at < REBALANCE_BATCH, "the second workers joined and left mid-stream"
-    assert (ids, duplicates) == (REBALANCE_BATCH, 0)
+    assert still_feeding and left_at < published, "the second workers joined and left mid-stream"
+    assert (ids, duplicates) == (published, 0)
     assert only(resilient, "stance").readiness()["assigned_partitions"] == resilient.partitions
 
 
