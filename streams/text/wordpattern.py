@@ -2,8 +2,9 @@
 
 A pattern such as ``(?<!\\w)[وف]?(?:قال|أكد|…)(?!\\w)`` is tried at every position of a
 sentence; most sentences hold none of its words, and one Aho–Corasick pass over the
-sentence for the words themselves (no boundaries, no clitics) says so first. The words are the pattern's literal alternatives, so a text
-without any of them cannot match: the results are the regex's own.
+sentence for the words themselves (no boundaries, no clitics) says so first. The words
+are the pattern's literal alternatives, so a text without any of them cannot match: the
+results are the regex's own.
 """
 
 from __future__ import annotations
