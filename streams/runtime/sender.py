@@ -72,7 +72,7 @@ class Sender:
 
     def __init__(self, app: faust.App, topics: dict[str, faust.TopicT]):
         self.app = app
-        self.topics = topics
+        #: The name each output topic is produced to (the declared topic's own name).
         self.names = {name: topic.get_topic_name() for name, topic in topics.items()}
 
     async def send(self, messages: Sequence[Outgoing], partition: int | None = None) -> list[Any]:
