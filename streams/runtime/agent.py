@@ -137,7 +137,7 @@ class StageAgent(Agent):
                 flight.acknowledged()
                 if gated is not None and self.gate is not None:
                     sent = gated.acknowledged()
-                    _as_current(event)
+                    as_current(event)
                     assert outcome.article_id is not None
                     self.gate.record(outcome.article_id, message.partition, list(zip(gated.messages, sent)))
             except OutputRejected as rejected:
@@ -176,7 +176,7 @@ class StageAgent(Agent):
         flight = await self.sender.start(always)
         article_id = outcome.article_id
         assert article_id is not None  # every processed message names its article
-        _as_current(event)
+        as_current(event)
         await self.gate.ensure_reconciled(message.partition)
         version = (article_id, once[0].revision)
         fresh = [] if version in in_batch else self.gate.unpublished(article_id, once)
@@ -208,7 +208,7 @@ class StageAgent(Agent):
         await self.guard.check_idle_partitions()
 
 
-def _as_current(event: Any) -> None:
+def as_current(event: Any) -> None:
     """Make ``event`` Faust's current event in this task: a table write goes to its partition."""
     _current_event.set(weakref.ref(event))
 

@@ -13,8 +13,10 @@ There is no publish-once gate: the output topic is compacted and carries full st
 The state lives in ONE changelogged Faust table, its mappings told apart by a key prefix:
 Faust writes a table's changes to its changelog partition in order, so after a crash the
 changelog holds a prefix of one record's writes (the story before its member entry),
-which ``apply`` tolerates. Offsets are acknowledged after the output is acknowledged, and
-Faust flushes the changelog before it commits them (``docs/delivery.md``).
+which ``apply`` tolerates. Both agents take their input in batches, as the stage agents
+do: a batch's outputs go to the producer together, its offsets are acknowledged after
+every output of the batch is, and Faust flushes the changelog before it commits them
+(``docs/delivery.md``).
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterator, MutableMapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import faust
 import orjson
 
 from streams.io.topics import DLQ
-from streams.runtime.agent import Agent, raw_topic
+from streams.runtime.agent import Agent, as_current, raw_topic
+from streams.runtime.batches import batches
 from streams.runtime.guard import DeliveryGuard
 from streams.runtime.handling import Outgoing, dead_letter, headers_for
 from streams.runtime.metrics import DEAD_LETTERED, FAILED, LATENCY, PROCESSED
@@ -38,6 +41,14 @@ from streams.settings import Settings
 from streams.stages.spec import Aggregation, StageContext, StageSpec
 
 log = logging.getLogger(__name__)
+
+
+class _Outcome(NamedTuple):
+    """What one input of a batch gives: an output to publish, an error to dead-letter, or neither."""
+
+    message: Any
+    output: Outgoing | None = None
+    error: BaseException | None = None
 
 
 class TableView(MutableMapping[str, Any]):
@@ -107,29 +118,34 @@ class AggregateAgent(Agent):
         self.app.agent(self.source, name=f"marsad.{self.spec.name}.regroup")(self.regroup)
         self.app.agent(self.regrouped, name=f"marsad.{self.spec.name}")(self.aggregate)
 
-    async def _each(self, stream: faust.StreamT, guard: DeliveryGuard, handle: Any) -> None:
-        """noack: a message is acknowledged only after what it produced was acknowledged."""
-        async for event in stream.noack().events():
-            await guard.delivered(event.message)
+    async def _batched(self, stream: faust.StreamT, guard: DeliveryGuard, handle: Any) -> None:
+        """Inputs in batches (:func:`~streams.runtime.batches.batches`): ``handle`` hands a
+        batch's outputs to the producer together, and each input is acknowledged only after
+        every output of its batch was (``docs/delivery.md``)."""
+        async for batch in batches(stream, self.settings.batch_max):
+            for event in batch:
+                await guard.delivered(event.message)
             started = time.perf_counter()
             try:
-                await handle(event.message)
+                await handle(batch)
             except asyncio.CancelledError:
-                raise
+                raise  # not acknowledged: re-delivered after the restart
             except Exception as error:
-                log.exception("stage %s cannot publish; stopping the worker (the message will be re-delivered)", self.spec.name)
+                log.exception("stage %s cannot publish; stopping the worker (the messages will be re-delivered)", self.spec.name)
                 await self.app.crash(error)
                 raise
             finally:
                 guard.done()
-            LATENCY.labels(self.spec.name).observe(time.perf_counter() - started)
-            await stream.ack(event)
+            elapsed = time.perf_counter() - started
+            for event in batch:
+                LATENCY.labels(self.spec.name).observe(elapsed)
+                await stream.ack(event)
 
     async def regroup(self, stream: faust.StreamT) -> None:
-        await self._each(stream, self.guards[0], self.forward)
+        await self._batched(stream, self.guards[0], self.forward)
 
     async def aggregate(self, stream: faust.StreamT) -> None:
-        await self._each(stream, self.guards[1], self.fold)
+        await self._batched(stream, self.guards[1], self.fold)
 
     def _decode(self, message: Any) -> Any:
         value = message.value
@@ -139,50 +155,79 @@ class AggregateAgent(Agent):
             raise ValueError(f"message of {len(value)} bytes exceeds the limit of {self.settings.max_record_bytes}")
         return self.spec.input.from_json(value)
 
-    async def _dead_letter(self, message: Any, error: BaseException) -> None:
+    def _letter(self, message: Any, error: BaseException) -> Outgoing:
         letter = dead_letter(
             self.spec.name, message.key, message.value, error, self.context,
             topic=message.topic, partition=message.partition, offset=message.offset,
             max_payload_bytes=self.settings.max_message_bytes,
         )
-        await self.sender.send([Outgoing(DLQ, message.key, letter.to_json(), headers_for(self.spec.name, letter, self.context))])
-        FAILED.labels(self.spec.name, type(error).__name__).inc()
-        DEAD_LETTERED.labels(self.spec.name).inc()
+        return Outgoing(DLQ, message.key, letter.to_json(), headers_for(self.spec.name, letter, self.context))
 
-    async def forward(self, message: Any) -> None:
-        """A source record re-keyed onto the repartition topic (or dead-lettered)."""
-        try:
-            record = self._decode(message)
-            key = self.aggregation.regroup(record).encode()
-        except Exception as error:  # noqa: BLE001 - every unreadable input becomes a dead letter
-            await self._dead_letter(message, error)
-            return
-        headers = list(message.headers.items()) if isinstance(message.headers, dict) else list(message.headers or ())
-        await self.sender.send([Outgoing(self.aggregation.repartition, key, message.value, headers)])
+    async def forward(self, events: list[Any]) -> None:
+        """Source records re-keyed onto the repartition topic (or dead-lettered)."""
+        outcomes: list[_Outcome] = []
+        for event in events:
+            message = event.message
+            try:
+                record = self._decode(message)
+                key = self.aggregation.regroup(record).encode()
+            except Exception as error:  # noqa: BLE001 - every unreadable input becomes a dead letter
+                outcomes.append(_Outcome(message, error=error))
+                continue
+            headers = list(message.headers.items()) if isinstance(message.headers, dict) else list(message.headers or ())
+            outcomes.append(_Outcome(message, Outgoing(self.aggregation.repartition, key, message.value, headers)))
+        await self._publish(outcomes, count=False)
 
-    async def fold(self, message: Any) -> None:
-        """One re-keyed record into the state; its changed output (or current one, on a repeat) published."""
-        try:
-            record = self._decode(message)
-            _, changed = self.aggregation.apply(self.state, record)
-            output = changed if changed is not None else self.aggregation.replay(self.state, record)
-        except Exception as error:  # noqa: BLE001 - a record the stage cannot fold is dead-lettered
-            log.warning("stage %s: cannot fold a record (%s: %s); dead-lettered", self.spec.name, type(error).__name__, error)
-            await self._dead_letter(message, error)
-            return
-        if output is None:
-            PROCESSED.labels(self.spec.name).inc()
-            return
-        outgoing = Outgoing(
-            self.spec.sink, self.aggregation.key(output).encode(), output.to_json(),  # type: ignore[arg-type]
-            headers_for(self.spec.name, output, self.context),
-        )
-        try:
-            await self.sender.send([outgoing])
-        except OutputRejected as rejected:
-            await self._dead_letter(message, rejected.error)
-            return
-        PROCESSED.labels(self.spec.name).inc()
+    async def fold(self, events: list[Any]) -> None:
+        """Re-keyed records into the state in order; each one's changed output (or current
+        one, on a repeat) published. The state's table writes go to the partition of the
+        input that made them, so each record is folded as Faust's current event."""
+        outcomes: list[_Outcome] = []
+        for event in events:
+            message = event.message
+            as_current(event)
+            try:
+                record = self._decode(message)
+                _, changed = self.aggregation.apply(self.state, record)
+                output = changed if changed is not None else self.aggregation.replay(self.state, record)
+            except Exception as error:  # noqa: BLE001 - a record the stage cannot fold is dead-lettered
+                log.warning("stage %s: cannot fold a record (%s: %s); dead-lettered", self.spec.name, type(error).__name__, error)
+                outcomes.append(_Outcome(message, error=error))
+                continue
+            if output is None:
+                outcomes.append(_Outcome(message))
+                continue
+            outgoing = Outgoing(
+                self.spec.sink, self.aggregation.key(output).encode(), output.to_json(),  # type: ignore[arg-type]
+                headers_for(self.spec.name, output, self.context),
+            )
+            outcomes.append(_Outcome(message, outgoing))
+        await self._publish(outcomes, count=True)
+
+    async def _publish(self, outcomes: list[_Outcome], *, count: bool) -> None:
+        """Every output and dead letter of a batch handed to the producer in input order,
+        then awaited together; an input whose output the broker refused for good is
+        dead-lettered. ``count``: successes count as processed (the folding agent's)."""
+        flights = []
+        for outcome in outcomes:
+            sent = [outcome.output] if outcome.output is not None else []
+            if outcome.error is not None:
+                sent = [self._letter(outcome.message, outcome.error)]
+            flights.append(await self.sender.start(sent))
+        await self.sender.settle(flights)
+        for outcome, flight in zip(outcomes, flights):
+            try:
+                flight.acknowledged()
+            except OutputRejected as rejected:
+                if outcome.error is not None:
+                    raise  # the dead letter itself was refused: nowhere left to put the input
+                await self.sender.send([self._letter(outcome.message, rejected.error)])
+                outcome = _Outcome(outcome.message, error=rejected.error)
+            if outcome.error is not None:
+                FAILED.labels(self.spec.name, type(outcome.error).__name__).inc()
+                DEAD_LETTERED.labels(self.spec.name).inc()
+            elif count:
+                PROCESSED.labels(self.spec.name).inc()
 
     async def check_delivery(self) -> None:
         for guard in self.guards:

@@ -7,17 +7,19 @@ articles, PLOVER events and stories into the DuckDB file.
 
 from __future__ import annotations
 
+import base64
 import uuid
 
 import orjson
 import pytest
 
-from models import PloverEvent, Story
+from models import DeadLetter, PloverEvent, Story
 from streams.dashboard.store import Store, default_store_path
-from streams.io.topics import PLOVER, STORIES
+from streams.io.topics import DLQ, PLOVER, STORIES
 from streams.settings import Settings
+from streams.stages.stories import StoryState, apply
 
-from .stories_support import later_article, meeting_articles
+from .stories_support import later_article, many_meetings, meeting_articles
 from .support import keyed, librdkafka_read, publish
 
 PREFIX = f"it-story-{uuid.uuid4().hex[:6]}"
@@ -123,3 +125,41 @@ def test_the_store_holds_each_record_once_after_the_replay(published, pipeline, 
     assert all(count == 1 for _, count in rows)
     stories = dict(store.query("SELECT id, num_sources FROM stories WHERE id IN (" + ",".join("?" * len(published)) + ")", list(published)))
     assert stories == {key: story["num_sources"] for key, story in published.items()}
+
+
+def test_unreadable_records_amid_a_batch_are_dead_lettered_and_the_rest_fold(published, pipeline, watcher) -> None:
+    """Garbage between good PLOVER records, all on one partition in one publish (one batch
+    as the stories worker takes them): each bad record is a dead letter of the stories
+    stage, and the good ones before and after it make the stories they make alone."""
+    # meetings a year and more after the test articles': no story of theirs is near
+    good = many_meetings(f"{PREFIX}-batch", 40)[-12:]
+    state, wanted = StoryState(), {}
+    for event in good:
+        state, story = apply(state, event)
+        if story is not None:
+            wanted[story.id] = story.to_dict()
+    assert len(wanted) == 3
+    bad = [(f"{PREFIX}-garbage".encode(), b"\xff not json"), (f"{PREFIX}-not-plover".encode(), b'{"id": 7}')]
+    messages = [(event.article_id.encode(), event.to_json()) for event in good]
+    messages = messages[:5] + bad[:1] + messages[5:9] + bad[1:] + messages[9:]
+    publish(pipeline.settings, messages, topic=PLOVER, partition=1)
+
+    def stories_letters() -> dict[bytes, DeadLetter] | None:
+        # the store worker reads the PLOVER topic too, and dead-letters the same garbage as "store"
+        letters = [(r.key, DeadLetter.from_json(r.value)) for key, _ in bad for r in watcher.by_key(DLQ, key.decode())]
+        found = {key: letter for key, letter in letters if letter.stage == "stories"}
+        return found if len(found) == len(bad) else None
+
+    letters = watcher.wait(stories_letters, 120, "the stories stage's dead letters")
+    for key, value in bad:
+        letter = letters[key]
+        assert letter.topic == PLOVER
+        payload = base64.b64decode(letter.payload) if letter.payload_encoding == "base64" else letter.payload.encode()
+        assert payload == value
+
+    def folded() -> dict[str, dict] | None:
+        latest = {r.key.decode(): orjson.loads(r.value) for r in watcher.records(STORIES)}
+        mine = {key: latest.get(key) for key in wanted}
+        return mine if mine == wanted else None
+
+    watcher.wait(folded, 120, "the good records' stories")
