@@ -514,6 +514,7 @@ def reprocess(stage: str, from_beginning: bool, from_timestamp: str | None, wait
 @click.option("--articles", type=int, default=200, show_default=True, help="articles per batch")
 @click.option("--repeats", type=int, default=5, show_default=True, help="batches per measurement (medians)")
 @click.option("--no-peer", "no_peer", is_flag=True, help="skip the confluent-kafka reference pipeline")
+@click.option("--no-stories", "no_stories", is_flag=True, help="skip the stories worker's step")
 @click.option("--json", "as_json", is_flag=True)
 @click.option(
     "--corpus",
@@ -522,12 +523,13 @@ def reprocess(stage: str, from_beginning: bool, from_timestamp: str | None, wait
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="a directory of .txt articles to add to the bundled samples as base texts (repeatable)",
 )
-def bench(articles: int, repeats: int, no_peer: bool, as_json: bool, corpus: tuple[Path, ...]) -> None:
-    """Measure the stages in-process, the pipeline beside a plain Kafka loop, latency and memory."""
+def bench(articles: int, repeats: int, no_peer: bool, no_stories: bool, as_json: bool, corpus: tuple[Path, ...]) -> None:
+    """Measure the stages in-process, the pipeline beside a plain Kafka loop, latency, the stories worker and memory."""
     from streams.tools.bench import run_bench
 
     run_bench(
-        articles=articles, as_json=as_json, echo=click.echo, repeats=repeats, peer=not no_peer, corpus_dirs=corpus
+        articles=articles, as_json=as_json, echo=click.echo, repeats=repeats, peer=not no_peer,
+        stories=not no_stories, corpus_dirs=corpus,
     )
 
 

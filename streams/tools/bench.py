@@ -11,9 +11,11 @@ One run, on the embedded broker (figures and how to read them: ``BENCHMARKS.md``
    running the same stage functions through their :class:`StageSpec` on the same
    broker — what a user who wrote the loop by hand would get;
 4. **latency**: fresh articles offered at half the measured pipeline rate, p50/p95/p99;
-5. **memory**: peak RSS of every worker, sampled every 100 ms.
+5. **stories**: the stories worker handed the PLOVER records of fresh articles at once,
+   records/s and CPU ms per record (:mod:`streams.tools.bench_stories`);
+6. **memory**: peak RSS of every worker, sampled every 100 ms.
 
-Steps 1 to 4 are repeated (``--repeats``, at least 5 by default) and steps 2 and 3
+Steps 1 to 5 are repeated (``--repeats``, at least 5 by default) and steps 2 and 3
 alternate within each repeat, so both see the same machine; every figure is a median,
 with its spread (min, max, every value) under ``spread``. CPU time is per process
 (psutil, user + system) and includes the broker. Every article of a run is a distinct
@@ -583,13 +585,18 @@ def run_bench(
     extra_env: dict[str, str] | None = None,
     corpus_dirs: Sequence[Path] = (),
     peer: bool = True,
+    stories: bool = True,
 ) -> dict[str, Any]:
     """Run every measurement ``repeats`` times and print the medians; returns the figures.
 
     ``extra_env`` goes to the worker processes (e.g. ``MARSAD_`` settings to compare);
     ``corpus_dirs`` add base texts to the bundled samples (``marsad bench --corpus DIR``);
-    ``peer=False`` skips the reference pipeline (``ratio_vs_peer`` is then NaN).
+    ``peer=False`` skips the reference pipeline (``ratio_vs_peer`` is then NaN);
+    ``stories=False`` the stories worker's step (its figures are then NaN).
     """
+    from streams.stages.pipeline import default_context
+    from streams.tools.bench_stories import STAGE as STORIES_STAGE
+    from streams.tools.bench_stories import StoriesRuns, measure_stories, plover_payloads
     from streams.tools.runner import LocalPipeline
 
     if articles < 1 or repeats < 1:
@@ -604,7 +611,7 @@ def run_bench(
 
     sample = corpus("bench")
     log(f"corpus: {articles} articles per batch from {len(bases)} base texts, {mean_words(sample):.0f} words on average")
-    log(f"1/5 in-process: the stage functions chained, no broker, {repeats} repeats")
+    log(f"1/6 in-process: the stage functions chained, no broker, {repeats} repeats")
     inproc = measure_in_process(sample, repeats=repeats)
     log(f"    {inproc.aps:.1f} articles/s, {inproc.cpu_ms:.2f} ms CPU per article")
 
@@ -614,12 +621,13 @@ def run_bench(
     peer_aps: list[float] = []
     peer_cpu: list[dict[str, float]] = []
     latency: list[dict[str, float]] = []
+    folds: StoriesRuns | None = None
     dead = 0
     with LocalPipeline(stages=[], partitions=partitions, extra_env=extra_env) as pipeline:
         settings = pipeline.settings
         sampler = Sampler()
         sampler.watch("broker", pipeline.broker.process.pid)  # type: ignore[union-attr]
-        log(f"2-3/5 starting the four stage workers{' and the four peer loops' if peer else ''}")
+        log(f"2-3/6 starting the four stage workers{' and the four peer loops' if peer else ''}")
         peers = None
         if peer:
             asyncio.run(create_topics(settings, peer_topics(), partitions, 1))
@@ -680,7 +688,7 @@ def run_bench(
                     log(f"    repeat {repeat + 1}/{repeats} {which:>6}: {aps:6.1f} articles/s, "
                         f"{sum(cpu.values()):.1f} ms CPU per article")
             rate = statistics.median(marsad_aps) / 2
-            log(f"4/5 latency: {articles} fresh articles offered at {rate:.1f}/s (half the pipeline rate), "
+            log(f"4/6 latency: {articles} fresh articles offered at {rate:.1f}/s (half the pipeline rate), "
                 f"{repeats} repeats")
             for repeat in range(repeats):
                 run = marsad_run(f"bench-lat-{repeat}", rate=rate)
@@ -689,14 +697,22 @@ def run_bench(
                 latency.append({q: percentile(values, float(q[1:])) for q in ("p50", "p95", "p99")})
                 log(f"    repeat {repeat + 1}/{repeats}: p50 {latency[-1]['p50']:.0f} ms, "
                     f"p99 {latency[-1]['p99']:.0f} ms")
+            if stories:
+                log(f"5/6 stories: the stories worker, the PLOVER records of {articles} fresh articles at once, "
+                    f"{repeats} repeats")
+                context = default_context()
+                folds = measure_stories(
+                    pipeline, sampler, lambda: plover_payloads(corpus("bench-stories"), context),
+                    articles=articles, repeats=repeats, log=log,
+                )
         finally:
             sampler.stop()
             if peers is not None:
                 peers.stop()
-        log(f"5/5 memory: {sampler.samples} samples of RSS; stopping workers and broker")
+        log(f"6/6 memory: {sampler.samples} samples of RSS; stopping workers and broker")
 
     mib = 2**20
-    worker_peaks = {stage: sampler.peak[stage] / mib for stage in stages}
+    worker_peaks = {stage: sampler.peak[stage] / mib for stage in [*stages, *([STORIES_STAGE] if folds else [])]}
     marsad_total = [sum(c.values()) for c in marsad_cpu]
     peer_total = [sum(c.values()) for c in peer_cpu]
     paired = [m / p for m, p in zip(marsad_aps, peer_aps)]
@@ -726,6 +742,7 @@ def run_bench(
         "peer_peak_rss_mb": {name: sampler.peak[name] / mib for name in sampler.peak if name.startswith("peer-")},
         "broker_peak_rss_mb": sampler.peak["broker"] / mib,
         "bytes_per_article": inproc.bytes_per_article,
+        **(folds.figures() if folds else dict.fromkeys(StoriesRuns.FIGURES, nan)),
         "dead_lettered": dead,
         "spread": {
             "in_process_aps": spread([articles / w for w in inproc.wall]),
@@ -737,6 +754,8 @@ def run_bench(
             "peer_cpu_ms_per_article": spread(peer_total),
             "ratio_vs_peer": spread(paired),
             **{f"{q}_ms": spread([r[q] for r in latency]) for q in ("p50", "p95", "p99")},
+            "stories_records_per_s": spread(folds.records_per_s if folds else []),
+            "stories_cpu_ms_per_record": spread(folds.cpu_ms_per_record if folds else []),
         },
         "machine": machine,
     }
@@ -826,11 +845,19 @@ def format_table(r: dict[str, Any]) -> str:
         f"{_fmt(r, 'p50_ms'):<18}",
         f"{'    p95 (ms)':<{w}}{r['p95_ms']:>10.1f}  {_fmt(r, 'p95_ms'):<18}",
         f"{'    p99 (ms)':<{w}}{r['p99_ms']:>10.1f}  {_fmt(r, 'p99_ms'):<18} <= 200: {status['p99_ms']}",
-        f"{'5 peak worker RSS, max (MB)':<{w}}{r['peak_rss_mb']:>10.1f}  {'':<18} <= 300: {status['peak_rss_mb']}",
     ]
+    if r["stories_records_per_s"] == r["stories_records_per_s"]:  # not NaN: measured
+        rows += [
+            f"{'5 stories worker, PLOVER records/s':<{w}}{r['stories_records_per_s']:>10.0f}  "
+            f"{_fmt(r, 'stories_records_per_s', 0):<18} {r['stories_aps']:.1f} articles' worth "
+            f"({r['plover_records_per_article']:.1f} records per article)",
+            f"{'  CPU per record (ms)':<{w}}{r['stories_cpu_ms_per_record']:>10.2f}  "
+            f"{_fmt(r, 'stories_cpu_ms_per_record', 2):<18}",
+        ]
+    rows.append(f"{'6 peak worker RSS, max (MB)':<{w}}{r['peak_rss_mb']:>10.1f}  {'':<18} <= 300: {status['peak_rss_mb']}")
     for stage, mb in r["worker_peak_rss_mb"].items():
-        rows.append(f"{'    ' + stage + ' (MB)':<{w}}{mb:>10.1f}  (step 2: {cpu.get(stage, 0):.1f} ms CPU/article, "
-                    f"peer {pcpu.get('peer-' + stage, 0):.1f})")
+        step2 = f"  (step 2: {cpu.get(stage, 0):.1f} ms CPU/article, peer {pcpu.get('peer-' + stage, 0):.1f})" if stage in cpu else ""
+        rows.append(f"{'    ' + stage + ' (MB)':<{w}}{mb:>10.1f}{step2}")
     rows.append(f"{'    broker, for reference (MB)':<{w}}{r['broker_peak_rss_mb']:>10.1f}")
     rows.append("bytes per article: " + ", ".join(f"{t} {b / 1024:.1f} KB" for t, b in r["bytes_per_article"].items()))
     if r["dead_lettered"]:

@@ -17,6 +17,7 @@ from streams.tools.bench import (
     base_articles,
     build_corpus,
     clause,
+    format_table,
     measure_in_process,
     peer_topic,
     peer_topics,
@@ -92,6 +93,7 @@ def test_peer_topics_mirror_the_main_line() -> None:
 REQUIRED = (
     "in_process_aps", "in_process_cpu_ms", "pipeline_aps", "pipeline_cpu_ms_per_article", "peer_aps",
     "peer_cpu_ms_per_article", "ratio_vs_peer", "p50_ms", "p95_ms", "p99_ms", "peak_rss_mb",
+    "stories_records_per_s", "stories_cpu_ms_per_record", "stories_aps", "plover_records_per_article",
 )
 
 
@@ -115,6 +117,14 @@ def test_tiny_end_to_end_run_prints_one_json_object_with_every_key() -> None:
     assert {RAW, ENRICHED, PLOVER} <= set(figures["bytes_per_article"])
     assert "broker" in figures["pipeline_cpu_ms_by_process"] and "broker" in figures["peer_cpu_ms_by_process"]
     assert all(value > 0 for value in figures["worker_peak_rss_mb"].values())
+    assert set(figures["worker_peak_rss_mb"]) == {*STAGES, "stories"}
+    # the stories step folds about as many PLOVER records per article as step 1 produced
+    produced = figures["bytes_per_article"][PLOVER]
+    assert figures["plover_records_per_article"] * 200 < produced  # every record is over 200 bytes
+    assert figures["stories_aps"] == pytest.approx(figures["stories_records_per_s"] / figures["plover_records_per_article"])
+    assert "5 stories worker" in format_table(figures) and "5 stories worker" not in format_table(
+        {**figures, **dict.fromkeys(REQUIRED[-4:], float("nan"))}
+    )
     assert figures["machine"]["cores"] >= 1 and figures["machine"]["python"]
     assert returned["pipeline_aps"] == figures["pipeline_aps"]
     assert progress, "progress goes to stderr"
