@@ -13,6 +13,7 @@ import faust
 
 from streams.io.topics import consumer_group
 from streams.runtime import patches
+from streams.runtime.rebalance_watch import watch_rebalances
 from streams.runtime.statedir import claim_state_dir
 from streams.settings import Settings
 from streams.stages.spec import COMPACTED, STAGES, StageSpec
@@ -86,6 +87,7 @@ def create_app(settings: Settings, stages: Sequence[str | StageSpec]) -> faust.A
         from streams.runtime.recovery_watch import watch_recovery
 
         watch_recovery(app, settings)
+    watch_rebalances(app, settings)
     if settings.web_enabled:
         register_web(app, settings, specs, agents)
     return app
