@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from aiokafka import TopicPartition
-from prometheus_client.parser import text_string_to_metric_families
 
 from models import RawArticle
 from streams.io.replay import publish
@@ -26,6 +25,7 @@ from streams.runtime.logend import log_ends
 from streams.stages.pipeline import process_article
 from streams.stages.plover import plover_events
 from streams.stages.spec import StageContext
+from streams.tools.runner import metric
 
 STAGE = "stories"
 
@@ -61,12 +61,7 @@ def plover_payloads(corpus: Sequence[RawArticle], context: StageContext) -> list
 
 def processed(worker: Any) -> float:
     """The worker's ``marsad_processed_total`` for the stories stage (0 before its first record)."""
-    _, body = worker.get("/metrics")
-    for family in text_string_to_metric_families(body.decode()):
-        for sample in family.samples:
-            if sample.name == "marsad_processed_total" and sample.labels.get("stage") == STAGE:
-                return sample.value
-    return 0.0
+    return metric(worker.metrics(), "marsad_processed_total", stage=STAGE)
 
 
 def _wait_processed(worker: Any, count: float, timeout: float) -> None:

@@ -110,6 +110,19 @@ class Worker:
         except (urllib.error.URLError, OSError):
             return 0, b""
 
+    def metrics(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        """The worker's ``/metrics`` as {(sample name, sorted labels): value} (see :func:`metric`)."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        status, body = self.get("/metrics", timeout=5)
+        if status != 200:
+            raise RuntimeError(f"/metrics answered {status}")
+        samples = {}
+        for family in text_string_to_metric_families(body.decode()):
+            for sample in family.samples:
+                samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+        return samples
+
     def readiness(self) -> dict:
         status, body = self.get("/readyz")
         try:
@@ -124,6 +137,15 @@ class Worker:
             return "\n".join(self.log.read_text("utf-8", "replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+
+def metric(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str) -> float:
+    """Sum of the samples called ``name`` whose labels include ``labels`` (0 when none)."""
+    total = 0.0
+    for (sample, sample_labels), value in samples.items():
+        if sample == name and set(labels.items()) <= set(sample_labels):
+            total += value
+    return total
 
 
 class LocalPipeline:

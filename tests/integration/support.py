@@ -17,11 +17,10 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import DefaultPartitioner
-from prometheus_client.parser import text_string_to_metric_families
 
 from models import RawArticle
 from streams.io.kafka import producer
-from streams.tools.runner import LocalPipeline, Worker
+from streams.tools.runner import LocalPipeline, Worker, metric
 from streams.settings import Settings
 from streams.io.sources import iter_sources
 from streams.io.topics import ENRICHED, RAW
@@ -343,22 +342,7 @@ def without(record: dict, *fields: str) -> dict:
 
 def metrics(worker: Worker) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """The worker's ``/metrics`` as {(sample name, sorted labels): value}."""
-    status, body = worker.get("/metrics", timeout=5)
-    assert status == 200, f"/metrics answered {status}"
-    samples = {}
-    for family in text_string_to_metric_families(body.decode()):
-        for sample in family.samples:
-            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    return samples
-
-
-def metric(samples: dict, name: str, **labels: str) -> float:
-    """Sum of the samples called ``name`` whose labels include ``labels`` (0 when none)."""
-    total = 0.0
-    for (sample, sample_labels), value in samples.items():
-        if sample == name and set(labels.items()) <= set(sample_labels):
-            total += value
-    return total
+    return worker.metrics()
 
 
 def wait_caught_up(pipeline: LocalPipeline, timeout: float = 60.0) -> None:
