@@ -40,7 +40,8 @@ def _restart_under_traffic(pipeline, supervised: bool = False) -> int:
     if not supervised:
         pipeline.wait_ready(timeout=180, settle=3)
         return 0
-    return _ready_under_a_supervisor(pipeline, timeout=240)
+    # room for a worker stuck for MARSAD_STALL_SECONDS (120), its exit and a second start
+    return _ready_under_a_supervisor(pipeline, timeout=400)
 
 
 def _ready_under_a_supervisor(pipeline, timeout: float) -> int:
