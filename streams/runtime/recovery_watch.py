@@ -31,12 +31,26 @@ log = logging.getLogger(__name__)
 CHECK_INTERVAL = 5.0
 
 
-def unreachable(highwaters: dict[Any, int], offsets: dict[Any, int], ends: dict[Any, int]) -> dict[Any, tuple[int, int]]:
+def read_so_far(offsets: dict[Any, int | None], tp: Any) -> int:
+    """The last changelog offset the recovery has read of ``tp``; -1 for none (Faust keeps
+    ``None`` for a partition it has not read yet)."""
+    offset = offsets.get(tp)
+    return -1 if offset is None else offset
+
+
+def pending(highwaters: dict[Any, int | None], offsets: dict[Any, int | None]) -> list[Any]:
+    """Partitions the recovery has not read up to the offset it awaits (None: none awaited yet)."""
+    return [tp for tp, awaited in highwaters.items() if awaited is not None and read_so_far(offsets, tp) < awaited]
+
+
+def unreachable(
+    highwaters: dict[Any, int | None], offsets: dict[Any, int | None], ends: dict[Any, int]
+) -> dict[Any, tuple[int, int]]:
     """Partitions still to read whose awaited last offset is past the log's last offset: (awaited, last)."""
     out = {}
     for tp, awaited in highwaters.items():
         end = ends.get(tp)
-        if end is None or awaited is None or offsets.get(tp, -1) >= awaited:
+        if end is None or awaited is None or read_so_far(offsets, tp) >= awaited:
             continue
         if awaited > end - 1:
             out[tp] = (awaited, end - 1)
@@ -62,12 +76,12 @@ class RecoveryWatch:
             return []
         highwaters = dict(recovery.active_highwaters)
         offsets = dict(recovery.active_offsets)
-        pending = [tp for tp, awaited in highwaters.items() if offsets.get(tp, -1) < awaited]
-        if not pending:
+        to_read = pending(highwaters, offsets)
+        if not to_read:
             self._suspect.clear()
             return []
         try:
-            ends = await log_ends(self.settings, pending)
+            ends = await log_ends(self.settings, to_read)
         except (KafkaError, TimeoutError) as error:
             log.warning("recovery watch: cannot read the changelogs' ends (%r); next look in %.0f s", error, CHECK_INTERVAL)
             return []

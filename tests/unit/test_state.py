@@ -171,3 +171,24 @@ def test_health_reports_a_stage_waiting_past_the_end_of_its_input() -> None:
     assert watch.problem(False, {"events": 0}, {"events": 0.0}, {}) is None  # reset, reading again
     now[0] += 61
     assert watch.problem(False, {"events": 0}, {"events": 0.0}, {"events": 5}) is None  # the clock starts again
+
+
+def test_the_recovery_watch_reads_partitions_faust_has_not_started_as_none_read(monkeypatch) -> None:
+    """Faust keeps ``None`` as the offset of a changelog partition it has not read yet (and may
+    not know the awaited end yet): the watch used to compare None with an int and crash the worker."""
+    from streams.runtime import recovery_watch
+    from streams.settings import Settings
+
+    unread, unknown = TP("marsad-stance-published-stance-changelog", 0), TP("marsad-stance-published-stance-changelog", 1)
+
+    async def log_ends(settings, partitions, timeout=10.0):
+        assert unknown not in partitions  # no awaited end: nothing to compare yet
+        return {tp: 0 for tp in partitions}  # the broker came back empty
+
+    monkeypatch.setattr(recovery_watch, "log_ends", log_ends)
+    recovery = _Recovery({unread: 30, unknown: None}, {unread: None, unknown: None})  # type: ignore[dict-item]
+    watch = recovery_watch.RecoveryWatch(SimpleNamespace(tables=SimpleNamespace(_recovery=recovery)), Settings())  # type: ignore[arg-type]
+    assert asyncio.run(watch.check()) == []
+    assert asyncio.run(watch.check()) == [unread]  # offset 30 awaited, the log is empty
+    assert recovery_watch.pending({unread: 30, unknown: None}, {unread: 29}) == [unread]
+    assert recovery_watch.unreachable({unread: 30}, {unread: None}, {unread: 31}) == {}  # offset 30 exists
