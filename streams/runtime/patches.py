@@ -100,6 +100,7 @@ def leave_group_on_generation_zero() -> None:
     GroupCoordinator._maybe_leave_group = _maybe_leave_group  # type: ignore[method-assign]
     GroupCoordinator._marsad_compat = True  # type: ignore[attr-defined]
 
+
 def restart_idle_clock(subscription: Any) -> None:
     """Count aiokafka's "fetched nothing for" time from now (unless a fetch is under way)."""
     if subscription._fetch_count == 0:  # noqa: SLF001 - aiokafka keeps the clock on its SubscriptionState

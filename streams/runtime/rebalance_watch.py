@@ -7,17 +7,16 @@ gives. ``/healthz`` says so after ``MARSAD_STALL_SECONDS`` (:class:`streams.runt
 and Kubernetes' liveness probe then restarts the container; but compose's ``restart:``
 and a process supervisor only start again a process that ended. So once a rebalance has
 lasted that long with no table recovery moving on meanwhile, the worker logs why and
-stops with an error. Faust's own shutdown can wait on the same stuck call, so a crash that has
-not ended the process within :data:`EXIT_GRACE` seconds ends it with status
-:data:`EXIT_STATUS` (the log says so first, with where each task of the worker was waiting). A
-recovery that reads
-towards its changelogs' ends is progress (it may take long on a large table); one waiting
-for ends the broker lost is restarted by :mod:`streams.runtime.recovery_watch`.
+stops with an error, its log naming what it waits for (:mod:`streams.runtime.diagnosis`).
+Faust's own shutdown can wait on the same stuck call, so a crash that has not ended the
+process within :data:`EXIT_GRACE` seconds ends it with status :data:`EXIT_STATUS`. A
+recovery that reads towards its changelogs' ends is progress (it may take long on a large
+table); one waiting for ends the broker lost is restarted by
+:mod:`streams.runtime.recovery_watch`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import threading
@@ -27,6 +26,7 @@ from typing import Any
 
 import faust
 
+from streams.runtime.diagnosis import producer_backlog, waiting_at, worker_tasks
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -74,34 +74,6 @@ def recovery_progress(app: faust.App) -> Hashable:
     return tuple(sorted((str(tp), offset) for tp, offset in {**recovery.active_offsets, **recovery.standby_offsets}.items()))
 
 
-def awaiting_chain(task: asyncio.Task) -> list[str]:
-    """The coroutines ``task`` is suspended in, outer to inner, as ``module.function:line``
-    (followed through ``cr_await``: a suspended task's own stack holds only its outer frame)."""
-    chain: list[str] = []
-    awaited: Any = task.get_coro()
-    while awaited is not None and len(chain) < 64:
-        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None) or getattr(awaited, "ag_frame", None)
-        if frame is None:
-            break
-        chain.append(f"{frame.f_globals.get('__name__', '?')}.{frame.f_code.co_name}:{frame.f_lineno}")
-        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None) or getattr(awaited, "ag_await", None)
-    return chain
-
-
-def waiting_at(tasks: set[asyncio.Task] | None = None, depth: int = 4, limit: int = 60) -> list[str]:
-    """Where each pending task waits: the innermost ``depth`` coroutines it is suspended in.
-
-    Logged when a rebalance is stuck, so that the call that never returned is named in the
-    log of the very worker it stopped (Faust's flight recorder logs it only at INFO).
-    """
-    found: list[str] = []
-    for task in tasks if tasks is not None else asyncio.all_tasks():
-        chain = [] if task.done() else awaiting_chain(task)
-        if chain:
-            found.append(f"{task.get_name()}: {' > '.join(chain[-depth:])}")
-    return sorted(found)[:limit]
-
-
 def exit_after(seconds: float, status: int = EXIT_STATUS, exit: Callable[[int], object] = os._exit) -> threading.Timer:
     """End the process with ``status`` in ``seconds`` unless it has ended by then.
 
@@ -119,37 +91,6 @@ def exit_after(seconds: float, status: int = EXIT_STATUS, exit: Callable[[int], 
     timer.name = "marsad.exit-after-crash"
     timer.start()
     return timer
-
-
-def worker_tasks(app: faust.App) -> set[asyncio.Task]:
-    """The pending tasks of the worker's loop and of its consumer thread's loop (aiokafka's
-    group coordinator runs there)."""
-    tasks = set(asyncio.all_tasks())
-    thread: Any = getattr(app.consumer, "_thread", None)  # noqa: SLF001 - Faust's consumer thread
-    loop = getattr(thread, "thread_loop", None)
-    if loop is not None and not loop.is_closed():
-        try:
-            tasks |= asyncio.all_tasks(loop)
-        except RuntimeError:  # the other thread changed its task set meanwhile: the worker's own suffice
-            pass
-    return tasks
-
-
-def producer_backlog(app: faust.App, limit: int = 20) -> list[str]:
-    """The partitions the worker's producer holds unsent batches for, each with the leader its
-    metadata knows (None: unknown, which makes aiokafka wait for it until the request timeout)."""
-    producer: Any = getattr(app.producer, "_producer", None)  # noqa: SLF001 - aiokafka's producer under Faust's
-    accumulator: Any = getattr(producer, "_message_accumulator", None)  # noqa: SLF001
-    if accumulator is None:
-        return []
-    cluster = producer.client.cluster
-    queued = [
-        f"{tp.topic}[{tp.partition}]: {len(batches)} queued, leader {cluster.leader_for_partition(tp)}, "
-        f"partitions known {sorted(cluster.partitions_for_topic(tp.topic) or ())}"
-        for tp, batches in list(accumulator._batches.items())  # noqa: SLF001
-        if batches
-    ]
-    return [*sorted(queued)[:limit], f"{len(accumulator._pending_batches)} batch(es) in flight"]  # noqa: SLF001
 
 
 def watch_rebalances(

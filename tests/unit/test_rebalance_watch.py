@@ -8,13 +8,13 @@ import sys
 import time
 from types import SimpleNamespace
 
+from streams.runtime.diagnosis import waiting_at
 from streams.runtime.rebalance_watch import (
     EXIT_GRACE,
     EXIT_STATUS,
     RebalanceStuck,
     RebalanceWatch,
     recovery_progress,
-    waiting_at,
     watch_rebalances,
 )
 
