@@ -11,7 +11,6 @@ The private attributes the runtime reads are read here too (:func:`committed_off
 from __future__ import annotations
 
 import logging
-import time
 from importlib.metadata import version
 from typing import Any
 
@@ -44,7 +43,6 @@ def apply() -> None:
     """Check the versions, then apply every fix (idempotent)."""
     check_versions()
     leave_group_on_generation_zero()
-    rejoin_after_a_long_revocation()
     seek_before_resume()
     commit_only_what_was_processed()
     fetch_only_active_partitions()
@@ -99,41 +97,6 @@ def leave_group_on_generation_zero() -> None:
 
     GroupCoordinator._maybe_leave_group = _maybe_leave_group  # type: ignore[method-assign]
     GroupCoordinator._marsad_compat = True  # type: ignore[attr-defined]
-
-
-def restart_idle_clock(subscription: Any) -> None:
-    """Count aiokafka's "fetched nothing for" time from now (unless a fetch is under way)."""
-    if subscription._fetch_count == 0:  # noqa: SLF001 - aiokafka keeps the clock on its SubscriptionState
-        subscription._last_fetch_ended = time.monotonic()  # noqa: SLF001
-
-
-def rejoin_after_a_long_revocation() -> None:
-    """Let a member rejoin its group however long its revocation took.
-
-    aiokafka does not rejoin for a member that has fetched nothing for ``max_poll_interval``:
-    it takes that for an application that stopped consuming, sleeps a back-off and looks
-    again. Faust stops fetching when a rebalance starts and starts again only once assigned,
-    so after a revocation longer than the interval (a commit waiting on the producer's flush
-    after a broker restart) aiokafka waited for a fetch that could not come, and the worker
-    stayed rebalancing for good. Once the revocation has run (``_performed_join_prepare``)
-    the member is rejoining and cannot fetch, so each attempt restarts the idle clock; an
-    application that really stopped consuming is still caught, once assigned, by the
-    heartbeat's own idle check. Idempotent.
-    """
-    from aiokafka.consumer.group_coordinator import GroupCoordinator
-
-    if getattr(GroupCoordinator, "_marsad_rejoin", False):
-        return
-    ensure = GroupCoordinator.ensure_active_group
-
-    async def ensure_active_group(self: GroupCoordinator, subscription: Any, prev_assignment: Any) -> Any:
-        if self._performed_join_prepare:  # noqa: SLF001 - revoked and rejoining: the app cannot fetch meanwhile
-            restart_idle_clock(self._subscription)  # noqa: SLF001
-        return await ensure(self, subscription, prev_assignment)
-
-    GroupCoordinator.ensure_active_group = ensure_active_group  # type: ignore[method-assign]
-    GroupCoordinator._marsad_rejoin = True  # type: ignore[attr-defined]
-
 
 #: Faust codecs that run code (or construct arbitrary objects) while decoding. Marsad
 #: moves raw bytes only (orjson + pydantic on either side), so these are removed from
