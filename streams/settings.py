@@ -89,12 +89,6 @@ class Settings(BaseSettings):
     processing_budget: float = Field(default=10.0, ge=0, le=3600, allow_inf_nan=False)
     #: After this many seconds of rebalancing, or of input waiting untouched, /healthz says 503.
     stall_seconds: float = Field(default=120.0, gt=0, le=86_400, allow_inf_nan=False)
-    #: Seconds a produced batch may wait for its partition's leader and the broker's
-    #: acknowledgement before its send fails (and is retried, streams.runtime.sender).
-    #: Faust's default, 20 minutes, held a worker's commit, and so its rebalance, that long
-    #: when a broker came back without a leader the batch was waiting for. Keep it under
-    #: ``stall_seconds``, whose watch stops a worker whose rebalance makes no progress.
-    produce_timeout: float = Field(default=30.0, gt=0, le=3600, allow_inf_nan=False)
     #: Appended to the pipeline version (``<version>+kb.<hash>.<tag>``): set it to re-publish
     #: history under a new version after ``marsad reprocess`` (see streams.runtime.agent).
     pipeline_tag: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -186,11 +180,6 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"MARSAD_PROCESSING_BUDGET ({self.processing_budget}) must be under "
                 f"MARSAD_MAX_POLL_INTERVAL ({self.max_poll_interval}): past it the worker leaves its group"
-            )
-        if self.produce_timeout >= self.stall_seconds:
-            raise ValueError(
-                f"MARSAD_PRODUCE_TIMEOUT ({self.produce_timeout}) must be under MARSAD_STALL_SECONDS "
-                f"({self.stall_seconds}): a batch that waits longer holds a rebalance past the stall watch"
             )
         if self.max_record_bytes <= self.max_message_bytes:
             raise ValueError(

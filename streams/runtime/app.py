@@ -61,8 +61,6 @@ def create_app(settings: Settings, stages: Sequence[str | StageSpec]) -> faust.A
         # the input is acked (streams/runtime/sender.py), never attached to the event
         stream_publish_on_commit=False,
         producer_acks=-1,
-        # how long a batch may wait for a leader and its acknowledgement (Faust: 20 minutes)
-        producer_request_timeout=settings.produce_timeout,
         producer_max_request_size=settings.max_record_bytes,
         web_enabled=settings.web_enabled,
         web_bind=settings.web_host,

@@ -212,17 +212,3 @@ def test_the_source_uses_no_pickle_marshal_or_unsafe_yaml() -> None:
             if forbidden.search(line) or unsafe_yaml:
                 offenders.append(f"{path.relative_to(REPO)}:{number}: {line.strip()}")
     assert not offenders, offenders
-
-
-@pytest.mark.parametrize("seconds", [7.0, 30.0])
-async def test_the_worker_producer_gives_up_on_a_waiting_batch_after_the_produce_timeout(tmp_path, seconds) -> None:
-    """Faust's default lets a batch wait 20 minutes for a leader, holding the commit (and the
-    rebalance) of a worker whose broker came back without one: the worker's producer must
-    expire its batches after MARSAD_PRODUCE_TIMEOUT instead."""
-    app = create_app(Settings(data_dir=tmp_path, web_enabled=False, produce_timeout=seconds), ["events"])
-    producer = app.producer._new_producer()  # noqa: SLF001 - built, never started
-    try:
-        assert producer._request_timeout_ms == seconds * 1000  # noqa: SLF001
-        assert producer._message_accumulator._batch_ttl == seconds  # noqa: SLF001 - when a waiting batch expires
-    finally:
-        await producer.stop()

@@ -23,7 +23,7 @@ def _refusal(**env: str) -> str:
 @pytest.mark.parametrize(
     "name",
     ["MARSAD_MAX_POLL_INTERVAL", "MARSAD_SESSION_TIMEOUT", "MARSAD_STALL_SECONDS", "MARSAD_PROCESSING_BUDGET",
-     "MARSAD_COMMIT_INTERVAL", "MARSAD_REBALANCE_TIMEOUT", "MARSAD_HEARTBEAT_INTERVAL", "MARSAD_PRODUCE_TIMEOUT"],
+     "MARSAD_COMMIT_INTERVAL", "MARSAD_REBALANCE_TIMEOUT", "MARSAD_HEARTBEAT_INTERVAL"],
 )
 def test_non_finite_or_absurd_durations_are_refused_in_one_line(name: str, value: str) -> None:
     message = _refusal(**{name: value})
@@ -66,8 +66,3 @@ def test_a_batch_size_out_of_bounds_is_refused_in_one_line(value: str) -> None:
     message = _refusal(MARSAD_BATCH_MAX=value)
     assert message.startswith("MARSAD_BATCH_MAX: ") and "\n" not in message, message
     assert Settings(batch_max=1).batch_max == 1 and Settings().batch_max == 100
-
-
-def test_a_produce_timeout_past_the_stall_limit_is_refused() -> None:
-    message = _refusal(MARSAD_PRODUCE_TIMEOUT="150", MARSAD_STALL_SECONDS="120")
-    assert "MARSAD_PRODUCE_TIMEOUT (150.0) must be under MARSAD_STALL_SECONDS (120.0)" in message
