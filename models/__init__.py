@@ -3,6 +3,7 @@
 from models.annotations import (
     Entity,
     Event,
+    EventFound,
     EventType,
     Mention,
     Modality,
@@ -10,6 +11,8 @@ from models.annotations import (
     Stance,
     StanceCue,
     StanceLabel,
+    Span,
+    published_event,
 )
 from models.article import Chrome, NormalisedArticle, RawArticle, Sentence, Source
 from models.base import SCHEMA_VERSION, Record
@@ -26,6 +29,7 @@ __all__ = [
     "EntitiesArticle",
     "Entity",
     "Event",
+    "EventFound",
     "EventType",
     "EventsArticle",
     "Mention",
@@ -41,9 +45,11 @@ __all__ = [
     "Record",
     "Sentence",
     "Source",
+    "Span",
     "Stance",
     "StanceCue",
     "StanceLabel",
+    "published_event",
     "Story",
     "StoryParticipant",
 ]

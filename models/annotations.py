@@ -18,7 +18,15 @@ class _Part(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-class Mention(_Part):
+class Span(_Part):
+    """A stretch of the article text by its offsets alone: what an internal record needs
+    when the text itself travels in the same record."""
+
+    start: int = Field(description="Start offset in the article text")
+    end: int = Field(description="End offset (exclusive) in the article text")
+
+
+class Mention(Span):
     """One surface form of an entity; ``start``/``end`` index the article text."""
 
     text: str = Field(description="The mention as written in the article text")
@@ -76,8 +84,13 @@ class Plover(_Part):
     context: list[str] = Field(default_factory=list, description="Contexts as the events stage codes them")
 
 
-class Event(_Part):
-    """An event found in one sentence (merged with its repeats in the article)."""
+class EventFound(_Part):
+    """An event as the internal events record carries it: its sentence by offsets only.
+
+    The events stage builds :class:`Event` objects (a subclass); serialised as this
+    model, their evidence loses its text, which the same record holds in ``text``.
+    :func:`published_event` gives it back for the published record.
+    """
 
     type: EventType = Field(description="Marsad event type")
     cameo: str = Field(description="CAMEO code from the trigger (may be empty; the PLOVER record always has one)")
@@ -88,7 +101,29 @@ class Event(_Part):
     time: str | None = Field(None, description="The sentence's time expression, as written")
     modality: Modality = Field(description="asserted, reported, planned, hypothetical or historical")
     trigger: str = Field(description="The trigger phrase (matching form) that found the event")
+    evidence: Span = Field(description="The sentence the event was found in (its offsets in the article text)")
+
+
+class Event(EventFound):
+    """An event found in one sentence (merged with its repeats in the article)."""
+
     evidence: Mention = Field(description="The sentence the event was found in")
+
+
+def published_event(event: EventFound, text: str, evidence: dict[tuple[int, int], Mention] | None = None) -> Event:
+    """``event`` with its evidence sentence written out from the article ``text``.
+
+    ``evidence`` shares one :class:`Mention` between the events of a sentence, as the
+    events stage does.
+    """
+    if isinstance(event, Event):
+        return event
+    span = (event.evidence.start, event.evidence.end)
+    shared = evidence if evidence is not None else {}
+    mention = shared.get(span)
+    if mention is None:
+        mention = shared[span] = Mention(text=text[span[0] : span[1]], start=span[0], end=span[1])
+    return Event.model_construct(**{**dict(event), "evidence": mention})
 
 
 class StanceCue(_Part):

@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 # 1.2: clean_text only on the enriched record; the internal records (normalised, entities,
 #      events) no longer carry it. Readers ignore it on older records; a 1.1 reader refuses
 #      a 1.2 internal record, so a running pipeline upgrades from its last stage back.
-SCHEMA_VERSION = "1.2"
+# 1.3: the internal events record gives each event's evidence sentence by its offsets
+#      (``EventFound``); the enriched record still writes it out. Same upgrade order.
+SCHEMA_VERSION = "1.3"
 
 
 #: An article id: 1 to 128 ASCII letters, digits and ``. _ : -``, starting with a letter or a

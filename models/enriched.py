@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from models.annotations import Entity, Event, Stance
+from models.annotations import Entity, Event, EventFound, Stance
 from models.article import NormalisedArticle
 from models.base import SCHEMA_VERSION, Record
 
@@ -21,11 +21,11 @@ class EntitiesArticle(NormalisedArticle):
 
 
 class EventsArticle(EntitiesArticle):
-    """``marsad.articles.events``: adds the article's events."""
+    """``marsad.articles.events``: adds the article's events (their evidence by offsets)."""
 
     record_name = "events"
 
-    events: list[Event] = Field(description="The article's events, one per happening (repeats merged)")
+    events: list[EventFound] = Field(description="The article's events, one per happening (repeats merged)")
 
 
 class EnrichedArticle(EventsArticle):
@@ -33,6 +33,7 @@ class EnrichedArticle(EventsArticle):
 
     record_name = "enriched"
 
+    events: list[Event] = Field(description="The article's events, one per happening (repeats merged)")
     clean_text: str = Field(description="The text without page chrome")
     stance: Stance = Field(description="The article's own stance toward the Haftar camp")
     pipeline_version: str = Field(description="Version of the pipeline and its knowledge files")

@@ -18,7 +18,7 @@ from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from models import Entity, Event, EventsArticle, EventType, Modality
+from models import Entity, Event, EventsArticle, EventType, Modality, Mention, published_event
 from models.plover import CiteInfo, PloverEntity, PloverEvent, PloverLocation, QuadCode
 from streams.knowledge.files import knowledge_bytes, load_yaml
 from streams.text.matcher import PhraseMatcher
@@ -296,7 +296,9 @@ def plover_events(
     entities = {entity.canonical: entity for entity in article.entities}
     published = article.published_at.isoformat() if article.published_at else None
     records = []
-    for number, event in enumerate(article.events):
+    sentences: dict[tuple[int, int], Mention] = {}
+    for number, found in enumerate(article.events):
+        event = published_event(found, article.text, sentences)
         coding = table.code(event)
         if coding is None:
             continue

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from models import EnrichedArticle, EventsArticle, Stance, StanceCue
+from models import EnrichedArticle, EventsArticle, Mention, Stance, StanceCue, published_event
 from streams.backends import Backends
 from streams.knowledge import Knowledge, load_knowledge
 from streams.knowledge.lexicons import Cue, StanceCalibration, StanceLexicon
@@ -77,8 +77,9 @@ def score_stance(
     knowledge: Knowledge | None = None,
 ) -> EnrichedArticle:
     """Attach the stance and the publishing metadata: the record the pipeline publishes."""
+    sentences: dict[tuple[int, int], Mention] = {}
     return EnrichedArticle.model_construct(
-        **dict(article),
+        **{**dict(article), "events": [published_event(event, article.text, sentences) for event in article.events]},
         clean_text=clean_text(article.text, article.chrome),
         stance=find_stance(article, backends, knowledge),
         pipeline_version=pipeline_version,

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import orjson
 import pytest
 
-from models import SCHEMA_VERSION, DeadLetter, EventsArticle, NormalisedArticle, PloverEvent
+from models import SCHEMA_VERSION, DeadLetter, EventsArticle, NormalisedArticle, PloverEvent, published_event
 from streams.runtime.handling import Outcome, handle_message
 from streams.stages.plover import crosswalk
 from streams.stages.spec import STAGES, StageContext
@@ -147,7 +147,8 @@ def test_events_stage_emits_one_plover_record_per_event() -> None:
     assert article_message.topic == EVENTS
     article = EventsArticle.from_json(article_message.value)
     assert article.events
-    coded = [(n, e) for n, e in enumerate(article.events) if crosswalk().code(e) is not None]  # PLOVER drops some
+    events = [published_event(e, article.text) for e in article.events]  # the evidence, written out
+    coded = [(n, e) for n, e in enumerate(events) if crosswalk().code(e) is not None]  # PLOVER drops some
     assert coded and len(plover) == len(coded)
     ids = set()
     for message, (number, event) in zip(plover, coded):

@@ -110,3 +110,27 @@ def test_the_published_record_carries_the_clean_text_the_internal_ones_leave_out
     internal = orjson.loads(STAGES["normalise"].run(raw, default_context()).to_json())
     assert "clean_text" not in internal
     assert "clean_text" in EnrichedArticle.model_json_schema()["required"]
+
+
+def test_the_internal_events_record_gives_evidence_by_offsets_and_the_stance_stage_writes_it_out(
+    seed_paths: list[Path],
+) -> None:
+    """Schema 1.3: an event's sentence travels once on the events topic, in ``text``."""
+    context = default_context()
+    record: Any = read_text_article(seed_paths[0])
+    for name in ("normalise", "entities", "events"):
+        record = run_stage(name, record, context)
+    wire = orjson.loads(record.to_json())
+    assert wire["events"]
+    for event in wire["events"]:
+        assert set(event["evidence"]) == {"start", "end"}
+    read = EventsArticle.from_json(record.to_json())
+    enriched = orjson.loads(run_stage("stance", read, context).to_json())
+    in_memory = orjson.loads(run_stage("stance", record, context).to_json())
+    assert [e["evidence"] for e in enriched["events"]] == [e["evidence"] for e in in_memory["events"]]
+    for event in enriched["events"]:
+        evidence = event["evidence"]
+        assert evidence["text"] == record.text[evidence["start"] : evidence["end"]] != ""
+    schema = EventsArticle.model_json_schema(mode="serialization")["$defs"]
+    assert "text" not in schema["Span"]["properties"]
+    assert "text" in EnrichedArticle.model_json_schema(mode="serialization")["$defs"]["Mention"]["required"]
