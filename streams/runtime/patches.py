@@ -58,6 +58,11 @@ def committed_offsets(consumer: Any) -> dict[Any, int | None]:
     return getattr(consumer, "_committed_offset", {})  # noqa: SLF001 - no public accessor in Faust 0.15
 
 
+def table_recovery(app: Any) -> Any | None:
+    """Faust's table recovery service, or None before a table has needed one."""
+    return getattr(app.tables, "_recovery", None)  # noqa: SLF001 - no public accessor in Faust 0.15
+
+
 def stream_starts(consumer: Any) -> dict[Any, int]:
     """Per assigned stream partition, the offset this assignment's reading started at
     (set by :func:`seek_before_resume`; empty before the first assignment)."""

@@ -22,11 +22,11 @@ import os
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Any
 
 import faust
 
 from streams.runtime.diagnosis import producer_backlog, waiting_at, worker_tasks
+from streams.runtime.patches import table_recovery
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class RebalanceWatch:
 
 def recovery_progress(app: faust.App) -> Hashable:
     """The table recovery's offsets read so far (None when no recovery runs)."""
-    recovery: Any = getattr(app.tables, "_recovery", None)  # noqa: SLF001 - not created until a table needs it
+    recovery = table_recovery(app)
     if recovery is None or not recovery.in_recovery:
         return None
     return tuple(sorted((str(tp), offset) for tp, offset in {**recovery.active_offsets, **recovery.standby_offsets}.items()))

@@ -23,6 +23,7 @@ from aiokafka.errors import KafkaError
 
 from streams.runtime.logend import log_ends
 from streams.runtime.metrics import RECOVERY_RESTARTS
+from streams.runtime.patches import table_recovery
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,12 +66,9 @@ class RecoveryWatch:
         self.settings = settings
         self._suspect: set[Any] = set()
 
-    def _recovery(self) -> Any:
-        return getattr(self.app.tables, "_recovery", None)  # noqa: SLF001 - not created until a table needs it
-
     async def check(self) -> list[Any]:
         """One look; returns the partitions it restarted the recovery for."""
-        recovery = self._recovery()
+        recovery = table_recovery(self.app)
         if recovery is None or not recovery.in_recovery:
             self._suspect.clear()
             return []
