@@ -68,10 +68,9 @@ class TopicLexicon:
     def topic(self, sentences: Iterable[str]) -> int | None:
         """The index of the topic with most cues in the article (a tie or no cue: none)."""
         counts = [0] * len(self.topics)
-        for text in sentences:
-            for match in self.cues.find(text):
-                for index in set(match.values):
-                    counts[index] += 1
+        for match in self.cues.find_in_all(sentences):
+            for index in set(match.values):
+                counts[index] += 1
         best = max(counts, default=0)
         if best == 0 or counts.count(best) > 1:
             return None

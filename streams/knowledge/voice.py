@@ -64,10 +64,9 @@ class VoiceLexicon:
     def voice(self, sentences: Iterable[str]) -> Voice | None:
         """The voice whose cues outnumber the other's in the article, if one does."""
         counts = {"east": 0, "gna": 0}
-        for text in sentences:
-            for match in self.cues.find(text):
-                for voice in set(match.values):
-                    counts[voice] += 1
+        for match in self.cues.find_in_all(sentences):
+            for voice in set(match.values):
+                counts[voice] += 1
         if counts["east"] == counts["gna"]:
             return None
         return "east" if counts["east"] > counts["gna"] else "gna"

@@ -200,24 +200,43 @@ class _View:
 
 
 def _view(sentence: Sentence, participants: list[_Participant], lexicon: TriggerLexicon) -> _View:
+    """What finding the sentence's triggers needs: names' spans, quotes, complementizers.
+
+    The participants' roles and the sentence's time and modality cues are added by
+    :func:`_complete` only for a sentence with triggers (about a quarter has none).
+    """
     norm = sentence.norm
     roles = lexicon.roles
     assert roles is not None
     view = _View(sentence, participants)
-    words_dateline = roles.dateline
     view.starts = [p.start for p in participants]
-    running, last = -1, -1
-    for i, p in enumerate(participants):
+    running = -1
+    for p in participants:
+        if not p.country:
+            running = max(running, p.end)
+            view.name_starts.append(p.start)
+            view.name_max_end.append(running)
+    view.complementizers = [m.start() for m in _whole_words_re(roles.complementizers).finditer(norm)]
+    marks = char_positions(norm, _QUOTE)
+    view.quotes = [(marks[i], marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
+    return view
+
+
+def _complete(view: _View, lexicon: TriggerLexicon) -> None:
+    """The rest of the view, for assigning roles: datelines, agents, destinations, outlets,
+    prepositions, places, "بين", times, modality cues and years."""
+    norm = view.sentence.norm
+    roles = lexicon.roles
+    assert roles is not None
+    words_dateline = roles.dateline
+    last = -1
+    for i, p in enumerate(view.participants):
         if p.start <= words_dateline and _DATELINE_RE.match(norm, p.end):
             # "ليبيا – أعلنت …", "طرابلس - وقع …": a dateline says where it was reported from
             p.place, p.agent = True, False
         if p.agent:
             last = i
         view.last_agent.append(last)
-        if not p.country:
-            running = max(running, p.end)
-            view.name_starts.append(p.start)
-            view.name_max_end.append(running)
         before = word_before(norm, p.start)
         attached = _attached_clitic(norm, p.start)
         p.destination = before in roles.destination
@@ -231,13 +250,9 @@ def _view(sentence: Sentence, participants: list[_Participant], lexicon: Trigger
         if word in norm:  # perf: no regex over sentences without the word
             view.between += [m.start() for m in re.finditer(rf"(?<!\w){re.escape(word)} ", norm)]
     view.between.sort()
-    view.complementizers = [m.start() for m in _whole_words_re(roles.complementizers).finditer(norm)]
-    marks = char_positions(norm, _QUOTE)
-    view.quotes = [(marks[i], marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
     view.times = list(_time_spans(norm, lexicon))
     view.cues = list(_modality_cues(norm, lexicon))
     view.years = _years(norm)
-    return view
 
 
 @lru_cache(maxsize=16)
@@ -295,6 +310,9 @@ def find_events(article: EntitiesArticle, knowledge: Knowledge | None = None) ->
         participants = by_sentence.get(number, [])
         view = _view(sentence, participants, lexicon)
         hits = _triggers(view, lexicon, introduced)
+        if not hits:
+            continue
+        _complete(view, lexicon)
         introduced |= {trigger.type for _, _, trigger in hits if not trigger.anaphoric}
         for start, end, trigger in hits:
             previous = events[-1][1] if events and number - events[-1][0] <= words.carry_over else None
@@ -455,12 +473,14 @@ def _participants_by_sentence(article: EntitiesArticle, roles: _Roles) -> dict[i
             if reach >= span[1]:
                 continue  # inside a longer mention
             country = canonical in roles.countries
-            folded = fold_phrase(item.mention.text)
-            nisba = country and (folded in roles.demonyms or (folded[:1] in "وفبلك" and folded[1:] in roles.demonyms))
+            nisba = False
+            if country:
+                folded = fold_phrase(item.mention.text)
+                nisba = folded in roles.demonyms or (folded[:1] in "وفبلك" and folded[1:] in roles.demonyms)
             participants.append(
                 _Participant(
                     canonical, item.start, item.end, kind == "LOC" and not country, country, kind in ("PER", "ORG"),
-                    nisba=bool(nisba), media=canonical in roles.media, person=kind == "PER",
+                    nisba=nisba, media=canonical in roles.media, person=kind == "PER",
                 )
             )
         participants.sort(key=lambda p: p.start)

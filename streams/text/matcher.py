@@ -29,6 +29,9 @@ _LONGEST_CLITIC = 2
 _BY_START_OUTER_FIRST = itemgetter(0, 5)
 #: Texts on which a matcher tries its leftmost-longest pass before judging whether it pays.
 _FAST_TRIAL = 64
+#: What :meth:`PhraseMatcher.find_in_all` joins texts with: no letter, so a hit next to it
+#: starts or ends a word, and no phrase (trimmed, spaces inside) can cross it.
+_TEXT_BREAK = "\n"
 
 
 class PhraseMatch(NamedTuple, Generic[T]):
@@ -129,6 +132,14 @@ class PhraseMatcher(Generic[T]):
                 return None
             matches.append(PhraseMatch(start, end, phrases[index], clitic, values[index]))
         return matches
+
+    def find_in_all(self, texts: Iterable[str]) -> list[PhraseMatch[T]]:
+        """The matches of every text, found in one scan of their join (offsets index the join).
+
+        perf: for a caller that only counts what it finds in an article's sentences; one
+        call instead of one per sentence, with the same matches.
+        """
+        return self.find(_TEXT_BREAK.join(texts))
 
     def find(self, text: str, *, nested: bool = False) -> list[PhraseMatch[T]]:
         """Non-overlapping matches in text order, longest first where they compete.

@@ -127,3 +127,19 @@ def test_a_lexicon_that_breaks_words_gives_up_its_fast_pass_and_finds_the_same()
     for text in texts:
         assert worn.find(text) == _matcher(*phrases).find(text)
     assert worn._fast_tries == tries
+
+
+def test_one_scan_of_several_texts_finds_what_a_scan_of_each_finds() -> None:
+    """``find_in_all``: hits at a text's start and end, with clitics and fused articles,
+    and phrases that would only match across two texts, which must not."""
+    matcher = _matcher("الجيش", "حفتر", "مجلس النواب", "تركيا")
+    texts = [
+        fold(t).text
+        for t in ("للجيش موقف", "قال حفتر", "مجلس", "النواب وتركيا", "وحفتر", "فتركيا تقول للجيش")
+    ]
+    per_text = [(m.phrase, m.clitic, m.values) for text in texts for m in matcher.find(text)]
+    joined = matcher.find_in_all(texts)
+    assert [(m.phrase, m.clitic, m.values) for m in joined] == per_text
+    assert "مجلس النواب" not in {m.phrase for m in joined}  # split over two texts
+    whole = "\n".join(texts)
+    assert all(whole[m.start : m.end] == m.phrase or m.phrase.startswith("ال") for m in joined)
