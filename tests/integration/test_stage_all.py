@@ -26,7 +26,7 @@ from .support import TopicWatcher, keyed, publish, sample_articles, seed_article
 
 pytestmark = pytest.mark.integration
 
-LIMIT = 5_000
+LIMIT = 6_000
 MESSAGE_BYTES = 20_000
 RECORD_BYTES = 40_000
 
