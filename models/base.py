@@ -45,6 +45,15 @@ class Record(BaseModel):
         return self.model_dump(mode="json")
 
     @classmethod
+    def built_from(cls, earlier: Record, **fields: Any) -> Self:
+        """The next stage's record: ``earlier``'s fields, then ``fields``, stamped with this
+        code's schema version (the version of the code that wrote it, whatever the input's).
+
+        Not validated: a stage builds it from a validated record and parts it made itself.
+        """
+        return cls.model_construct(**{**dict(earlier), **fields, "schema_version": SCHEMA_VERSION})
+
+    @classmethod
     def from_json(cls, data: bytes | str) -> Self:
         """Parse JSON bytes; raises ``orjson.JSONDecodeError`` or ``pydantic.ValidationError``."""
         return cls.from_dict(orjson.loads(data))

@@ -74,7 +74,7 @@ def extract_entities(
     entities = find_entities(article, knowledge)
     for backend in backends.entities if backends else ():
         entities = augment(entities, backend.entities(article))
-    return EntitiesArticle.model_construct(**dict(article), entities=entities)
+    return EntitiesArticle.built_from(article, entities=entities)
 
 
 def augment(entities: list[Entity], extra: list[Entity]) -> list[Entity]:

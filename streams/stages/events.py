@@ -283,7 +283,7 @@ def _attached_clitic(norm: str, start: int) -> str:
 
 def code_events(article: EntitiesArticle, knowledge: Knowledge | None = None) -> EventsArticle:
     """Attach the article's events to it."""
-    return EventsArticle.model_construct(**dict(article), events=find_events(article, knowledge))
+    return EventsArticle.built_from(article, events=find_events(article, knowledge))
 
 
 def _reference_year(article: EntitiesArticle) -> int | None:

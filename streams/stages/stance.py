@@ -78,8 +78,9 @@ def score_stance(
 ) -> EnrichedArticle:
     """Attach the stance and the publishing metadata: the record the pipeline publishes."""
     sentences: dict[tuple[int, int], Mention] = {}
-    return EnrichedArticle.model_construct(
-        **{**dict(article), "events": [published_event(event, article.text, sentences) for event in article.events]},
+    return EnrichedArticle.built_from(
+        article,
+        events=[published_event(event, article.text, sentences) for event in article.events],
         clean_text=clean_text(article.text, article.chrome),
         stance=find_stance(article, backends, knowledge),
         pipeline_version=pipeline_version,

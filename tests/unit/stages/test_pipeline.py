@@ -169,3 +169,21 @@ def test_mentions_are_placed_once_for_the_events_and_stance_stages_of_one_chain(
     ]
     from_wire = run_stage("stance", read, context)
     assert from_wire.stance == chained.stance
+
+
+def test_a_1_2_events_record_with_evidence_text_gives_the_same_published_record(seed_paths: list[Path]) -> None:
+    """An events record written before 1.3 (evidence with its text) still reads, and the
+    stance stage publishes what it publishes for the 1.3 record of the same article."""
+    context = StageContext(pipeline_version="test", clock=lambda: FIXED)
+    record: Any = read_text_article(seed_paths[2])
+    for name in ("normalise", "entities", "events"):
+        record = run_stage(name, record, context)
+    old = orjson.loads(record.to_json())
+    old["schema_version"] = "1.2"
+    for event in old["events"]:
+        start, end = event["evidence"]["start"], event["evidence"]["end"]
+        event["evidence"] = {"text": record.text[start:end], "start": start, "end": end}
+    from_old = run_stage("stance", EventsArticle.from_json(orjson.dumps(old)), context).to_dict()
+    from_new = run_stage("stance", EventsArticle.from_json(record.to_json()), context).to_dict()
+    assert from_old == from_new
+    assert all(event["evidence"]["text"] for event in from_new["events"])
