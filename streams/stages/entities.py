@@ -41,6 +41,7 @@ from streams.knowledge.entity_words import EntityWords
 from streams.knowledge.voice import Voice
 from streams.stages.outlets import find_quoted_outlets, find_quoted_recipients
 from streams.stages.persons import PersonName, find_person_names
+from streams.text.matcher import PhraseMatch
 from streams.text.spans import Spans
 from streams.text.matchform import fold_phrase, span_to_original
 from streams.text.tokens import word_before
@@ -365,7 +366,7 @@ def _names_inside(
     The span is a matched phrase, so the work is bounded by the longest alias.
     """
     found: list[_Hit] = []
-    for match in index.matcher.find(norm[start:end], nested=True):
+    for match in _matches_inside(index, norm[start:end]):
         if (match.start, match.end) == (0, end - start):
             continue
         aliases = tuple(
@@ -376,6 +377,13 @@ def _names_inside(
         if aliases:
             found.append(_Hit(start + match.start, start + match.end, sentence, aliases, match.clitic, True))
     return found
+
+
+@lru_cache(maxsize=4096)
+def _matches_inside(index: ActorIndex, phrase: str) -> tuple[PhraseMatch[Alias], ...]:
+    """The actor matches inside a matched phrase. perf: a pure function of the phrase, and
+    the phrases that hold names recur from article to article (lexicon phrases, bounded)."""
+    return tuple(index.matcher.find(phrase, nested=True))
 
 
 def _people(
