@@ -49,11 +49,9 @@ def unreachable(
 ) -> dict[Any, tuple[int, int]]:
     """Partitions still to read whose awaited last offset is past the log's last offset: (awaited, last)."""
     out = {}
-    for tp, awaited in highwaters.items():
-        end = ends.get(tp)
-        if end is None or awaited is None or read_so_far(offsets, tp) >= awaited:
-            continue
-        if awaited > end - 1:
+    for tp in pending(highwaters, offsets):
+        awaited, end = int(highwaters[tp]), ends.get(tp)  # type: ignore[arg-type] # pending: not None
+        if end is not None and awaited > end - 1:
             out[tp] = (awaited, end - 1)
     return out
 
