@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self, cast
 
 import orjson
 from pydantic import BaseModel, ConfigDict, StringConstraints
@@ -51,7 +51,8 @@ class Record(BaseModel):
 
         Not validated: a stage builds it from a validated record and parts it made itself.
         """
-        return cls.model_construct(**{**dict(earlier), **fields, "schema_version": SCHEMA_VERSION})
+        built = cls.model_construct(**{**dict(earlier), **fields, "schema_version": SCHEMA_VERSION})
+        return cast(Self, built)  # the pydantic plugin types model_construct by the defining class
 
     @classmethod
     def from_json(cls, data: bytes | str) -> Self:

@@ -33,7 +33,10 @@ class EnrichedArticle(EventsArticle):
 
     record_name = "enriched"
 
-    events: list[Event] = Field(description="The article's events, one per happening (repeats merged)")
+    # published events carry their evidence sentence's text, the internal ones its offsets only
+    events: list[Event] = Field(  # type: ignore[assignment]
+        description="The article's events, one per happening (repeats merged)"
+    )
     clean_text: str = Field(description="The text without page chrome")
     stance: Stance = Field(description="The article's own stance toward the Haftar camp")
     pipeline_version: str = Field(description="Version of the pipeline and its knowledge files")

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import duckdb
 import orjson
@@ -301,6 +301,14 @@ def outlet_of(source: Any) -> str:
         host = source.url.split("//", 1)[-1].split("/", 1)[0].split("@")[-1].split(":")[0].lower()
         return host.removeprefix("www.") or source.url
     return source.file or "unknown outlet"
+
+
+@overload
+def _utc_text(value: datetime) -> str: ...
+
+
+@overload
+def _utc_text(value: datetime | None) -> str | None: ...
 
 
 def _utc_text(value: datetime | None) -> str | None:

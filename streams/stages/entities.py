@@ -141,11 +141,11 @@ def find_entities(article: NormalisedArticle, knowledge: Knowledge | None = None
         mentions.setdefault(actor, []).append(mention)
         mentions[actor].sort(key=lambda m: m.start)
     outlets = _quoted_outlets(article, index, words, Spans(covered))
-    for actor, mention in outlets:
+    for cited, mention in outlets:
         covered.append((mention.start, mention.end))
-        if actor is not None:
-            mentions.setdefault(actor, []).append(mention)
-            mentions[actor].sort(key=lambda m: m.start)
+        if cited is not None:
+            mentions.setdefault(cited, []).append(mention)
+            mentions[cited].sort(key=lambda m: m.start)
     entities = [_entity(index.actors[actor], found) for actor, found in mentions.items()]
     unknown_outlets = [mention for actor, mention in outlets if actor is None]
     entities += _unlinked(article, Spans(covered), people, words.latin_stop, unknown_outlets)

@@ -456,7 +456,7 @@ def _participants_by_sentence(article: EntitiesArticle, roles: _Roles) -> dict[i
         if entity.canonical in roles.not_agents:
             continue
         canonical = roles.equipment_country.get(entity.canonical, entity.canonical)
-        kind = "ORG" if canonical != entity.canonical else entity.type  # equipment acts for its owner
+        kind: str = "ORG" if canonical != entity.canonical else entity.type  # equipment acts for its owner
         placed.setdefault(item.sentence, []).append((item, canonical, kind))
     result: dict[int, list[_Participant]] = {}
     for number, items in placed.items():
@@ -543,7 +543,7 @@ def _unique(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _can_act(p: _Participant, trigger: Trigger) -> bool:
+def _can_act(p: _Participant, trigger: Trigger | None) -> bool:
     """Places, nisba adjectives and the outlets a report cites ("قالت صحيفة …") never act."""
     return not (p.place or p.nisba or p.media)
 
@@ -607,7 +607,7 @@ def _assign(
         between = view.between[index]
         after = [p for p in view.after(between + 1, 6) if not p.place][:4]
         if len(after) >= 2:
-            first = after[0].canonical
+            first_name = after[0].canonical
             parties = _unique([p.canonical for p in after[:4]])
             speaker = None
             if lexicon.policy(trigger.type).merge == "speaker" and trigger.verb:
@@ -616,7 +616,7 @@ def _assign(
             if speaker is not None and speaker.end <= between:
                 # "قالت الوكالة إن اللقاء بين X و Y …": the speaker speaks about both parties
                 return [speaker.canonical], [name for name in parties if name != speaker.canonical]
-            return [first], [name for name in parties[1:] if name != first]
+            return [first_name], [name for name in parties[1:] if name != first_name]
     destinations: list[_Participant] = []
     if lexicon.policy(trigger.type).distinct == "destinations":  # a visit goes somewhere
         destinations = [

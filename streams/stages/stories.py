@@ -232,7 +232,8 @@ def _join(story: Story, event: PloverEvent) -> Story:
         members[entity.name] = (
             known.model_copy(update={"events": known.events + 1}) if known else _participant(entity)
         )
-    sources = sorted({*story.sources, *([outlet(event)] if outlet(event) else [])})
+    cited = outlet(event)
+    sources = sorted({*story.sources, *([cited] if cited else [])})
     articles = sorted({*story.articles, event.article_id})
     events = sorted({*story.events, event.id})
     earlier = (seen, event.article_id) < (story.first_seen, story.evidence.article_id)
