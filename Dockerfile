@@ -25,13 +25,19 @@ RUN groupadd --system --gid 10001 marsad \
 
 WORKDIR /app
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY models/ models/
 COPY streams/ streams/
 
 # The package declares everything it imports: a plain install is a working worker
 # (the statistical model stack is the optional `.[models]` extra, not in this image).
-RUN pip install --no-cache-dir .
+# setup.py compiles the analysis modules with mypyc; the C compiler it needs is removed in
+# the same step, so the image does not keep it.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev \
+ && pip install --no-cache-dir . \
+ && apt-get purge -y --auto-remove gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
 
 USER 10001:10001
 

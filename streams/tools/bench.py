@@ -532,6 +532,14 @@ def _readline(stream: Any, timeout: float) -> bytes:
 # --------------------------------------------------------------------------- machine
 
 
+def _compiled_modules() -> str:
+    """How many analysis modules run compiled (setup.py), e.g. "15 of 15"."""
+    import streams.stages.pipeline  # noqa: F401 - imports every stage
+    from streams.compiled import MODULES, running_compiled
+
+    return f"{len(running_compiled())} of {len(MODULES)}"
+
+
 def machine_info() -> dict[str, Any]:
     import psutil
 
@@ -558,6 +566,7 @@ def machine_info() -> dict[str, Any]:
         "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "load_1min_at_start": round(load, 2),
         "python": platform.python_version(),
+        "compiled_modules": _compiled_modules(),
         "platform": platform.platform(),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
@@ -821,7 +830,8 @@ def format_table(r: dict[str, Any]) -> str:
         f"{r['mean_words']:.0f} words on average), {r['partitions']} partitions, {r['repeats']} repeats "
         "(medians, [min – max])",
         f"machine: {m['cores']} cores ({m['usable_cores']} usable), {m['cpu_model']}, {m['ram_gb']} GB RAM, "
-        f"load {m['load_1min_at_start']}, Python {m['python']}, {m['date']}",
+        f"load {m['load_1min_at_start']}, Python {m['python']}, {m['date']}, "
+        f"analysis modules compiled: {m.get('compiled_modules', 'unknown')}",
         "",
         f"{'measure':<{w}}{'median':>10}  {'spread':<18} target",
         f"{'-' * w}{'-' * 10}  {'-' * 18} {'-' * 20}",

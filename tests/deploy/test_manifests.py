@@ -123,8 +123,10 @@ def test_dockerfile_base_and_install():
     # a plain install must be complete: nothing installed around the package's own dependencies
     assert "--no-deps" not in runs.split()
     copies = " ".join(rest for op, rest in ins if op == "COPY")
-    for needed in ("pyproject.toml", "README.md", "models/", "streams/"):
+    for needed in ("pyproject.toml", "setup.py", "README.md", "models/", "streams/"):
         assert needed in copies
+    # the analysis compiles (setup.py) with a C compiler that the same step removes again
+    assert re.search(r"apt-get install [^&]*\bgcc\b.*pip install --no-cache-dir \..*apt-get purge [^&]*\bgcc\b", runs)
 
 
 def test_dockerfile_runs_as_non_root():
@@ -159,8 +161,9 @@ def test_dockerignore_keeps_build_inputs():
         if line.strip() and not line.startswith("#")
     }
     assert ".git" in lines and ".venv" in lines
-    for needed in ("pyproject.toml", "README.md", "models", "streams", "*.md", "*"):
+    for needed in ("pyproject.toml", "setup.py", "README.md", "models", "streams", "*.md", "*"):
         assert needed not in lines
+    assert "**/*.so" in lines  # an editable install's compiled files stay out of the image
 
 
 # --------------------------------------------------------------------------- compose

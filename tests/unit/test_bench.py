@@ -11,6 +11,7 @@ import math
 import pytest
 
 from models import RawArticle
+from streams.compiled import MODULES
 from streams.io.topics import ENRICHED, PLOVER, RAW
 from streams.stages.spec import main_line
 from streams.tools.bench import (
@@ -126,5 +127,6 @@ def test_tiny_end_to_end_run_prints_one_json_object_with_every_key() -> None:
         {**figures, **dict.fromkeys(REQUIRED[-4:], float("nan"))}
     )
     assert figures["machine"]["cores"] >= 1 and figures["machine"]["python"]
+    assert figures["machine"]["compiled_modules"].endswith(f" of {len(MODULES)}")
     assert returned["pipeline_aps"] == figures["pipeline_aps"]
     assert progress, "progress goes to stderr"
