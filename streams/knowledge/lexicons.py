@@ -262,7 +262,7 @@ class TriggerLexicon:
     matcher: PhraseMatcher[Trigger]
     suppresses: dict[EventType, frozenset[EventType]]
     modality: PhraseMatcher[Modality]
-    time_re: re.Pattern[str]
+    time_re: WordPattern
     locatives: frozenset[str]
     historical_cues: frozenset[str] = field(default_factory=frozenset)
     codes: dict[EventType, TypeCodes] = field(default_factory=dict)
@@ -346,6 +346,9 @@ class TriggerLexicon:
         months, weekdays = alternatives(time["months"]), alternatives(time["weekdays"])
         qualifiers, lead = alternatives(time["qualifiers"]), alternatives(time["lead"])
         relative = alternatives(time["relative"])
+        # every time expression holds a month, a weekday, a relative phrase or a year's
+        # "عام"/"سنه" ("العام" holds "عام"): a sentence with none of them is not scanned
+        time_words = {fold_phrase(w) for key in ("months", "weekdays", "relative") for w in time[key]}
         time_re = re.compile(
             rf"(?<!\w)(?:(?:{lead}) )?(?:(?:{months})(?: (?:{qualifiers})| \d{{4}})?|(?:[وب]?)(?:{weekdays})(?: (?:{qualifiers}))?"
             rf"|(?:{relative})|(?:عام|سنه|العام) \d{{4}}|\d{{1,2}} (?:و|-) ?\d{{1,2}} (?:{months})|\d{{1,2}} (?:{months})(?: \d{{4}})?)(?!\w)"
@@ -386,7 +389,7 @@ class TriggerLexicon:
             matcher=PhraseMatcher(entries, open_phrases=open_phrases),
             suppresses=suppresses,
             modality=PhraseMatcher(modality_entries),
-            time_re=time_re,
+            time_re=WordPattern(frozenset(time_words | {"عام", "سنه"}), time_re),
             locatives=frozenset(fold_phrase(word) for word in data["locatives"]),
             codes=codes,
             host_also=host_also,

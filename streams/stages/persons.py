@@ -164,7 +164,9 @@ def find_person_names(
             continue
         taken_until = -1
         starts: list[tuple[int, bool]] = []  # (token index, after a personal title)
-        for match in words.title_re.finditer(sentence.norm):
+        first_words = words.title_first_words
+        titled = first_words is None or not first_words.isdisjoint(state.texts)
+        for match in words.title_re.finditer(sentence.norm) if titled else ():
             following = _token_after(state, match.end())
             if following is not None and _past_nisba(state, following) == following:
                 starts.append((following, True))  # past a nisba, only a given name starts a name
