@@ -103,6 +103,11 @@ class EntityWords:
             return None
         return frozenset(title.split(" ", 1)[0] for title in self.titles)
 
+    def may_hold_title(self, tokens: list[str]) -> bool:
+        """False only for a sentence (its ``\\w+`` tokens) in which ``title_re`` finds nothing."""
+        first_words = self.title_first_words
+        return first_words is None or not first_words.isdisjoint(tokens)
+
     @cached_property
     def name_starters(self) -> frozenset[str]:
         """Words that may start a person's name: a given name, bare or after و/ف, that is

@@ -164,9 +164,7 @@ def find_person_names(
             continue
         taken_until = -1
         starts: list[tuple[int, bool]] = []  # (token index, after a personal title)
-        first_words = words.title_first_words
-        titled = first_words is None or not first_words.isdisjoint(state.texts)
-        for match in words.title_re.finditer(sentence.norm) if titled else ():
+        for match in words.title_re.finditer(sentence.norm) if words.may_hold_title(state.texts) else ():
             following = _token_after(state, match.end())
             if following is not None and _past_nisba(state, following) == following:
                 starts.append((following, True))  # past a nisba, only a given name starts a name

@@ -44,8 +44,7 @@ def _spans(matches: object) -> list[tuple[int, int]]:
 
 
 def _titled(norm: str) -> bool:
-    first = WORDS.title_first_words
-    return first is None or not first.isdisjoint(_TOKENS.findall(norm))
+    return WORDS.may_hold_title(_TOKENS.findall(norm))
 
 
 def test_on_real_sentences_the_prefilters_skip_only_what_the_regex_does_not_match() -> None:
