@@ -53,7 +53,8 @@ def find_chrome(text: str, patterns: ChromePatterns) -> list[Chrome]:
                 spans.append(_span(text, lead, lead + found.end(), _group_name(found, patterns)))
                 continue
         if patterns.tail:
-            found = patterns.tail.search(stripped)
+            start = patterns.tail_start.search(stripped) if patterns.tail_start else None
+            found = patterns.tail.match(stripped, start.start()) if start else None
             if found:
                 spans.append(_span(text, lead + found.start(), lead + len(stripped), _group_name(found, patterns)))
     return spans

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from streams.knowledge import load_knowledge
 from streams.text.chrome import find_chrome
@@ -94,3 +96,22 @@ def test_news_paragraphs_starting_with_a_verb_of_taking_part_are_not_chrome(sent
 def test_a_long_line_is_prose_whatever_it_starts_with() -> None:
     line = "المصدر: " + "وكالة الأنباء الليبية نقلت عن مسؤولين في وزارة الدفاع التركية أن " * 4
     assert find_chrome(line, PATTERNS) == []
+
+
+_FRAGMENTS = ["زر الذهاب إلى الأعلى", "العودة إلى الأعلى", " - عاجل", " | فيديو", " –  بالصور", "عاجل", "صور", "-", " ", "  ",
+              "وصل الوفد إلى بنغازي", "للأعلى", "الذهاب", "Video", "."]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=8).map("".join))
+def test_the_tail_is_found_where_the_named_alternation_finds_it(line: str) -> None:
+    # find_chrome looks for a tail's start with the group-free alternation, then names it
+    # with the named one at that start: the same span and the same group as one search
+    line = line.strip()
+    named = PATTERNS.tail.search(line) if PATTERNS.tail else None
+    start = PATTERNS.tail_start.search(line) if PATTERNS.tail_start else None
+    found = PATTERNS.tail.match(line, start.start()) if start and PATTERNS.tail else None
+    if named is None:
+        assert found is None
+    else:
+        assert found is not None and (found.span(), found.lastgroup) == (named.span(), named.lastgroup)
