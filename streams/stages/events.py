@@ -70,6 +70,7 @@ from streams.stages.mentions import PlacedMention, placed_mentions
 from streams.text.matcher import CLITICS
 from streams.text.matchform import fold_phrase, span_to_original
 from streams.text.tokens import char_positions, word_before
+from streams.text.wordpattern import WordPattern
 
 _YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 _QUOTE = '"'  # the matching form has one kind of quote
@@ -256,13 +257,14 @@ def _complete(view: _View, lexicon: TriggerLexicon) -> None:
 
 
 @lru_cache(maxsize=16)
-def _whole_words_re(words: frozenset[str]) -> re.Pattern[str]:
+def _whole_words_re(words: frozenset[str]) -> WordPattern:
     """perf: one regex finding the words of a set where they stand as whole words
-    (the same starts as testing every word of the sentence against the set)."""
+    (the same starts as testing every word of the sentence against the set), tried only
+    next to the words themselves."""
     whole = sorted((word for word in words if re.fullmatch(r"\w+", word)), key=len, reverse=True)
     if not whole:
-        return re.compile(r"(?!)")
-    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, whole)) + r")(?!\w)")
+        return WordPattern(frozenset(), re.compile(r"(?!)"))
+    return WordPattern(frozenset(whole), re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, whole)) + r")(?!\w)"))
 
 
 def _years(norm: str) -> list[int]:

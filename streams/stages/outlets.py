@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from streams.text.wordpattern import WordPattern
+
 #: The most words a quoted outlet name has; a longer quotation is a title or a quote.
 MAX_NAME_WORDS = 4
 _NAME_CHARS = 40
@@ -27,19 +29,24 @@ class QuotedOutlet:
     kind_start: int
 
 
+#: Every match holds a quote: the patterns are tried only within a match's width of one.
+_QUOTE = frozenset({'"'})
+
+
 @lru_cache(maxsize=4)
-def _pattern(kinds: frozenset[str]) -> re.Pattern[str]:
+def _pattern(kinds: frozenset[str]) -> WordPattern:
     alternatives = "|".join(sorted(map(re.escape, kinds), key=len, reverse=True))
     # the kind word, also after و ف ب ل (لصحيفة، وقناة); then the name inside one pair of quotes
-    return re.compile(
-        r'(?<!\w)[وف]?[بل]?(' + alternatives + r')\s?"\s?([^"\n]{2,' + str(_NAME_CHARS) + r'}?)\s?"'
+    return WordPattern(
+        _QUOTE,
+        re.compile(r'(?<!\w)[وف]?[بل]?(' + alternatives + r')\s?"\s?([^"\n]{2,' + str(_NAME_CHARS) + r'}?)\s?"'),
     )
 
 
 @lru_cache(maxsize=1)
-def _to_pattern() -> re.Pattern[str]:
+def _to_pattern() -> WordPattern:
     # "قال لـ"…"" (tatweel folded away): the quoted name a statement was given to
-    return re.compile(r'(?<!\w)[وف]?ل\s?"\s?([^"\n]{2,' + str(_NAME_CHARS) + r'}?)\s?"')
+    return WordPattern(_QUOTE, re.compile(r'(?<!\w)[وف]?ل\s?"\s?([^"\n]{2,' + str(_NAME_CHARS) + r'}?)\s?"'))
 
 
 def find_quoted_recipients(norm: str) -> list[QuotedOutlet]:
