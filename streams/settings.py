@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     #: Most inputs a stage agent takes at once: handled one by one, their outputs handed to
     #: the producer together (few produce requests), each acknowledged once its outputs are.
     batch_max: int = Field(default=100, ge=1, le=10_000)
+    #: Most bytes of records to one partition the producer puts in one batch (Faust's
+    #: producer_max_batch_size; never more than max_record_bytes). At aiokafka's 16 KiB
+    #: every article record (9 to 25 KB) went in a batch of its own: one record per
+    #: partition per produce request. A broker refuses a batch over its message.max.bytes
+    #: (1 MiB by default on Kafka).
+    producer_batch_bytes: int = Field(default=524_288, ge=16_384, le=100_000_000)
     #: How long a worker's fetch may wait at the broker for data (ms). Kafka answers a
     #: waiting fetch as soon as data arrives, so there this only paces idle polling;
     #: the embedded broker answers at the deadline, so there it is added to every hop.

@@ -62,6 +62,7 @@ def create_app(settings: Settings, stages: Sequence[str | StageSpec]) -> faust.A
         stream_publish_on_commit=False,
         producer_acks=-1,
         producer_max_request_size=settings.max_record_bytes,
+        producer_max_batch_size=min(settings.producer_batch_bytes, settings.max_record_bytes),
         web_enabled=settings.web_enabled,
         web_bind=settings.web_host,
         web_host=settings.web_host,

@@ -180,6 +180,21 @@ async def test_the_worker_consumer_fetch_wait_comes_from_the_settings(tmp_path, 
         await consumer.stop()
 
 
+@pytest.mark.parametrize(("batch_bytes", "record_bytes", "expected"), [(None, 8_000_000, 524_288), (16_384, 8_000_000, 16_384), (524_288, 40_000, 40_000)])
+async def test_the_worker_producer_batches_records_up_to_the_setting(tmp_path, batch_bytes, record_bytes, expected) -> None:
+    """aiokafka's 16 KiB batches held one article record each; the setting, capped by the
+    largest record produced, is what the worker's producer builds its batches to."""
+    chosen = {} if batch_bytes is None else {"producer_batch_bytes": batch_bytes}
+    settings = Settings(data_dir=tmp_path, web_enabled=False, max_record_bytes=record_bytes, max_message_bytes=10_000, **chosen)
+    app = create_app(settings, ["normalise"])
+    producer = app.producer._new_producer()  # noqa: SLF001 - built, never started
+    try:
+        assert producer._message_accumulator._batch_size == expected  # noqa: SLF001 - what the sender's batches hold at most
+        assert producer._max_request_size == record_bytes  # noqa: SLF001
+    finally:
+        await producer.stop()
+
+
 # --------------------------------------------------------------------------- codecs
 
 

@@ -66,3 +66,10 @@ def test_a_batch_size_out_of_bounds_is_refused_in_one_line(value: str) -> None:
     message = _refusal(MARSAD_BATCH_MAX=value)
     assert message.startswith("MARSAD_BATCH_MAX: ") and "\n" not in message, message
     assert Settings(batch_max=1).batch_max == 1 and Settings().batch_max == 100
+
+
+@pytest.mark.parametrize("value", ["0", "16383", "100000001", "big"])
+def test_a_producer_batch_size_out_of_bounds_is_refused_in_one_line(value: str) -> None:
+    message = _refusal(MARSAD_PRODUCER_BATCH_BYTES=value)
+    assert message.startswith("MARSAD_PRODUCER_BATCH_BYTES: ") and "\n" not in message, message
+    assert Settings().producer_batch_bytes == 524_288 and Settings(producer_batch_bytes=16_384).producer_batch_bytes == 16_384
