@@ -238,7 +238,12 @@ async def move_group_offsets(
 
     A time moves each partition to its first record at or after it, or to its end when it
     has none (Tansu answers "none" with offset 0 and timestamp -1; that is read as none).
+    The end is the log's (:func:`streams.runtime.logend.log_ends`): after a batch of several
+    records the embedded broker's ``ListOffsets`` names an offset inside it, and the
+    records past that offset would be re-run.
     """
+    from streams.runtime.logend import log_ends  # it builds its consumer from this module
+
     deadline = asyncio.get_running_loop().time() + wait
     while True:
         state, members = await group_members(settings, group)
@@ -258,7 +263,8 @@ async def move_group_offsets(
             partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
-        ends = await consumer.end_offsets(tps)
+        # the log's ends, not ListOffsets': the embedded broker lists the last batch's base + 1
+        ends = await log_ends(settings, tps)
         if timestamp_ms is None:
             offsets = await consumer.beginning_offsets(tps)
         else:

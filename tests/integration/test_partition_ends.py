@@ -16,7 +16,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from streams.io.broker import EmbeddedBroker
-from streams.io.kafka import create_topics
+from streams.io.kafka import create_topics, move_group_offsets
 from streams.io.topics import NORMALISED
 from streams.runtime.logend import log_ends
 from streams.settings import Settings
@@ -53,6 +53,28 @@ def test_log_ends_count_every_record_of_the_last_batch(broker_check, tmp_path: P
     assert [ends[TopicPartition("ends", p)] for p in range(3)] == [3, 8, 0]
     assert all(listed[tp] <= ends[tp] for tp in ends)
     print(f"[ListOffsets said {[listed[TopicPartition('ends', p)] for p in range(3)]}]")
+
+
+def test_reprocess_from_a_time_after_every_record_moves_to_the_log_end(broker_check, tmp_path: Path) -> None:
+    """``marsad reprocess --from-timestamp`` on a partition with nothing after the time moves
+    its group to the end: the log's, not the listed one inside the last batch (which would
+    re-run that batch's last records)."""
+
+    async def run(settings: Settings) -> dict[int, int]:
+        await create_topics(settings, ["moved"], partitions=2)
+        producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers(), linger_ms=50)
+        await producer.start()
+        try:
+            sends = [await producer.send("moved", b"x", partition=0) for _ in range(4)]  # one batch
+            await asyncio.gather(*sends)
+        finally:
+            await producer.stop()
+        after_all = int(time.time() * 1000) + 1_000
+        return await move_group_offsets(settings, "marsad-moved", "moved", timestamp_ms=after_all)
+
+    with EmbeddedBroker(log_file=tmp_path / "broker.log") as broker:
+        moved = asyncio.run(run(Settings(broker=broker.url)))
+    assert moved == {0: 4, 1: 0}
 
 
 def test_a_caught_up_stage_is_not_read_again_after_a_rebalance(broker_check, tmp_path: Path) -> None:
