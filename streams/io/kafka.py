@@ -263,7 +263,6 @@ async def move_group_offsets(
             partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
-        # the log's ends, not ListOffsets': the embedded broker lists the last batch's base + 1
         ends = await log_ends(settings, tps)
         if timestamp_ms is None:
             offsets = await consumer.beginning_offsets(tps)
