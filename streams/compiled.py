@@ -29,6 +29,7 @@ MODULES: tuple[str, ...] = (
     "streams.text.chrome",
     "streams.text.matcher",
     "streams.text.matchform",
+    "streams.text.scan",
     "streams.text.script",
     "streams.text.sentences",
     "streams.text.spans",

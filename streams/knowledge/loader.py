@@ -16,6 +16,7 @@ from streams.knowledge.files import fingerprint, knowledge_root, load_yaml
 from streams.knowledge.lexicons import StanceLexicon, TriggerLexicon
 from streams.knowledge.topics import TopicLexicon
 from streams.knowledge.voice import VoiceLexicon
+from streams.text.scan import SharedScan
 
 
 class KnowledgeError(ValueError):
@@ -34,6 +35,8 @@ class Knowledge:
     entity_words: EntityWords
     voice: VoiceLexicon
     topics: TopicLexicon
+    #: One automaton pass per sentence for every lexicon the stages read sentences with.
+    scan: SharedScan
 
 
 def _read(root: Traversable, name: str) -> Any:
@@ -42,10 +45,16 @@ def _read(root: Traversable, name: str) -> Any:
 
 @lru_cache(maxsize=4)
 def load_knowledge(root: Traversable | None = None) -> Knowledge:
-    """Read, validate and index the knowledge files (cached: built once per process).
+    """The knowledge, read once per process (see :func:`read_knowledge`).
 
     ``root``: another copy of the knowledge directory (tests); default the package's.
     """
+    return read_knowledge(root)
+
+
+def read_knowledge(root: Traversable | None = None) -> Knowledge:
+    """Read, validate and index the knowledge files: a copy of its own, with matchers and a
+    shared scan no other part of the process uses (a benchmark of one stage; tests)."""
     root = root or knowledge_root()
     actors: list[Actor] = []
     entries: list[tuple[str, int, dict[str, Any]]] = []
@@ -67,16 +76,22 @@ def load_knowledge(root: Traversable | None = None) -> Knowledge:
     try:
         voice = VoiceLexicon.from_data(_read(root, "voice.yaml"))
         topics = TopicLexicon.from_data(_read(root, "topics.yaml"))
+        index = ActorIndex(actors, voice.names, topics.names)
+        triggers = TriggerLexicon.from_data(_read(root, "triggers.yaml"))
+        # the calibration is fitted by `marsad calibrate-stance`
+        stance = StanceLexicon.from_data(stance_data, _read(root, stance_data["calibration"]))
         return Knowledge(
-            actors=ActorIndex(actors, voice.names, topics.names),
-            triggers=TriggerLexicon.from_data(_read(root, "triggers.yaml")),
-            # the calibration is fitted by `marsad calibrate-stance`
-            stance=StanceLexicon.from_data(stance_data, _read(root, stance_data["calibration"])),
+            actors=index,
+            triggers=triggers,
+            stance=stance,
             chrome=ChromePatterns.from_data(_read(root, "chrome.yaml")),
             fingerprint=fingerprint(root),
             entity_words=EntityWords.from_data(_read(root, "entities.yaml"), _read(root, "person_names.yaml")),
             voice=voice,
             topics=topics,
+            scan=SharedScan(
+                (index.matcher, triggers.matcher, triggers.modality, stance.matcher, voice.cues, topics.cues)
+            ),
         )
     except (ValidationError, ValueError) as error:
         raise KnowledgeError(str(error)) from error

@@ -6,7 +6,8 @@ A hit must start a word, or follow one of the proclitics Arabic attaches in fron
 word (و ف ب ل ك س and their pairs) that starts it; it must end a word too unless the
 phrase is open-ended (a stem such as a trigger that takes suffixes). Overlapping hits
 resolve longest first. Checking clitics at the hit, rather than adding every clitic
-form to the automaton, keeps it small and its hits few.
+form to the automaton, keeps it small and its hits few. The lexicons that read the same
+sentences take their raw hits from one pass instead (``streams.text.scan``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable
 from operator import itemgetter
-from typing import Generic, NamedTuple, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 import ahocorasick_rs
 
@@ -27,8 +28,6 @@ _CLITICS_BEFORE_ARTICLE: frozenset[str] = frozenset(("ل", "ول", "فل"))
 _LONGEST_CLITIC = 2
 #: Sort key of matches: by start, the outer match before one nested at the same start.
 _BY_START_OUTER_FIRST = itemgetter(0, 5)
-#: Texts on which a matcher tries its leftmost-longest pass before judging whether it pays.
-_FAST_TRIAL = 64
 #: What :meth:`PhraseMatcher.find_in_all` joins texts with: no letter, so a hit next to it
 #: starts or ends a word, and no phrase (trimmed, spaces inside) can cross it.
 _TEXT_BREAK = "\n"
@@ -48,6 +47,16 @@ class PhraseMatch(NamedTuple, Generic[T]):
     values: tuple[T, ...]
     #: Found inside a longer match ("مصراتة" in "ميناء مصراتة"); only with ``nested=True``.
     nested: bool = False
+
+
+#: A raw automaton hit: (pattern index, start, end), overlapping hits included.
+RawHit = tuple[int, int, int]
+
+
+class HitSource(Protocol):
+    """Where a matcher takes its raw hits from instead of its own automaton (a shared scan)."""
+
+    def hits(self, slot: int, text: str) -> list[RawHit]: ...
 
 
 class PhraseMatcher(Generic[T]):
@@ -83,19 +92,23 @@ class PhraseMatcher(Generic[T]):
         self._hit_values = [self._values[phrase] for phrase in self._phrases]
         self._fused = [fused for _, fused in self._meta]
         self._open = [open_end or phrase in self._open_phrases for phrase in self._phrases]
-        self._automaton = ahocorasick_rs.AhoCorasick(patterns) if patterns else None
-        # Leftmost-longest, non-overlapping: the fast path when no nesting is asked for.
-        # perf: the leftmost pass is wasted work on a text where a hit breaks a word; a
-        # lexicon of short or open-ended phrases does that on most sentences, and stops
-        # trying it once it failed on half of its first texts (the results are the same)
-        self._fast_tries = 0
-        self._fast_misses = 0
-        self._leftmost = (
-            ahocorasick_rs.AhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest) if patterns else None
-        )
+        #: What the automaton is built from, in pattern-index order (a shared scan joins them).
+        self.patterns: tuple[str, ...] = tuple(patterns)
+        # perf: the matcher's own automaton is built when it first scans on its own; a
+        # matcher whose hits come from a shared scan (every stage's lexicon) never builds it
+        self._automaton: ahocorasick_rs.AhoCorasick | None = None
+        # Set by streams.text.scan.SharedScan: the raw hits come from one pass for several matchers.
+        self._source: HitSource | None = None
+        self._slot = -1
 
     def __len__(self) -> int:
         return len(self._values)
+
+    def share(self, source: HitSource | None, slot: int) -> None:
+        """Take raw hits from ``source`` (``slot`` names this matcher there) from now on;
+        ``None``: from this matcher's own automaton again."""
+        self._source = source
+        self._slot = slot
 
     def _is_open(self, index: int) -> bool:
         return self._open[index]
@@ -118,27 +131,15 @@ class PhraseMatcher(Generic[T]):
             return clitic if clitic in _CLITICS_BEFORE_ARTICLE else None
         return clitic if self._clitics and clitic in CLITICS else None
 
-    def _find_leftmost(self, text: str) -> list[PhraseMatch[T]] | None:
-        """Leftmost-longest matches, or ``None`` when one breaks a word boundary.
-
-        A hit inside a word may hide a valid shorter one; the full search settles those.
-        """
-        size = len(text)
-        clitic_of, is_open, phrases, values = self._clitic, self._open, self._phrases, self._hit_values
-        matches: list[PhraseMatch[T]] = []
-        for index, start, end in self._leftmost.find_matches_as_indexes(text):  # type: ignore[union-attr]
-            clitic = clitic_of(text, start, index)
-            if clitic is None or (end < size and not is_open[index] and text[end].isalnum()):
-                return None
-            matches.append(PhraseMatch(start, end, phrases[index], clitic, values[index]))
-        return matches
-
     def find_in_all(self, texts: Iterable[str]) -> list[PhraseMatch[T]]:
-        """The matches of every text, found in one scan of their join (offsets index the join).
+        """The matches of every text, for a caller that only counts them (offsets are not
+        comparable across texts).
 
-        perf: for a caller that only counts what it finds in an article's sentences; one
-        call instead of one per sentence, with the same matches.
+        perf: with a shared scan, each text's hits are those the other stages' lexicons
+        share; otherwise one scan of the texts' join instead of one call per text.
         """
+        if self._source is not None:
+            return [match for text in texts for match in self.find(text)]
         return self.find(_TEXT_BREAK.join(texts))
 
     def find(self, text: str, *, nested: bool = False) -> list[PhraseMatch[T]]:
@@ -147,32 +148,48 @@ class PhraseMatcher(Generic[T]):
         With ``nested``, also the longest non-overlapping matches strictly inside each
         chosen match, flagged ``nested``.
         """
-        if self._automaton is None:
+        if not self.patterns:
             return []
-        if not nested and (self._fast_tries < _FAST_TRIAL or self._fast_misses * 2 < self._fast_tries):
-            self._fast_tries += 1
-            fast = self._find_leftmost(text)
-            if fast is not None:
-                return fast
-            self._fast_misses += 1
+        if self._source is not None:
+            return self._resolve(text, self._source.hits(self._slot, text), nested)
+        if self._automaton is None:
+            self._automaton = ahocorasick_rs.AhoCorasick(list(self.patterns))
+        return self._resolve(text, self._automaton.find_matches_as_indexes(text, overlapping=True), nested)
+
+    def _resolve(self, text: str, hits: Iterable[RawHit], nested: bool) -> list[PhraseMatch[T]]:
+        """The matches :meth:`find` returns, chosen among every raw (overlapping) hit."""
         size = len(text)
         is_open, fused, clitic_of = self._open, self._fused, self._clitic
         # (-length, start of the word with its clitics, hit order, end, pattern index, clitics):
         # sorted as tuples, longest first, then leftmost, then in the automaton's order.
         candidates: list[tuple[int, int, int, int, int, str]] = []
-        for index, start, end in self._automaton.find_matches_as_indexes(text, overlapping=True):
+        # perf: hits come in order of their ends; while each begins after the last one ended,
+        # none competes and none nests, and the candidates are already the answer
+        disjoint = True
+        last_end = 0
+        for index, start, end in hits:
             if end < size and not is_open[index] and text[end].isalnum():
                 continue
             if start == 0 or not text[start - 1].isalnum():  # the usual case: the hit starts a word
                 if not fused[index]:
+                    disjoint = disjoint and start >= last_end
+                    last_end = end
                     candidates.append((start - end, start, len(candidates), end, index, ""))
                 continue
             clitic = clitic_of(text, start, index)
             if clitic is not None:
                 begin = start - len(clitic)
+                disjoint = disjoint and begin >= last_end
+                last_end = end
                 candidates.append((begin - end, begin, len(candidates), end, index, clitic))
         if not candidates:
             return []
+        phrases, values = self._phrases, self._hit_values
+        if disjoint:
+            return [
+                PhraseMatch(begin + len(clitic), end, phrases[index], clitic, values[index])
+                for _, begin, _, end, index, clitic in candidates
+            ]
         candidates.sort()
         occupied = bytearray(size)
         taken: list[tuple[int, int, int, int, int, str]] = []
@@ -199,7 +216,6 @@ class PhraseMatcher(Generic[T]):
                     inside[start:end] = b"\x01" * (end - start)
                     inner.append(candidate)
         matches = []
-        phrases, values = self._phrases, self._hit_values
         for group, is_nested in ((taken, False), (inner, True)):
             for _, start, _, end, index, clitic in group:
                 matches.append(PhraseMatch(start + len(clitic), end, phrases[index], clitic, values[index], is_nested))
