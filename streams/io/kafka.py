@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import ssl
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -12,39 +11,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 
+from streams.io.connection import client_options
+from streams.io.logend import log_ends
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-def ssl_context(settings: Settings) -> ssl.SSLContext | None:
-    """The TLS context for ``SSL``/``SASL_SSL`` (CA bundle, optional client certificate)."""
-    if settings.security_protocol not in ("SSL", "SASL_SSL"):
-        return None
-    context = ssl.create_default_context(cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None)
-    if settings.ssl_certfile is not None and settings.ssl_keyfile is not None:
-        context.load_cert_chain(str(settings.ssl_certfile), str(settings.ssl_keyfile))
-    context.check_hostname = settings.ssl_check_hostname
-    return context
-
-
-def client_options(settings: Settings) -> dict[str, Any]:
-    """Connection options every aiokafka client shares (security included).
-
-    The same mapping as :func:`streams.runtime.app.faust_credentials` gives the workers, so the
-    commands and the workers always connect the same way.
-    """
-    options: dict[str, Any] = {"bootstrap_servers": settings.bootstrap_servers()}
-    if settings.security_protocol != "PLAINTEXT":
-        options["security_protocol"] = settings.security_protocol
-        context = ssl_context(settings)
-        if context is not None:
-            options["ssl_context"] = context
-        if settings.security_protocol.startswith("SASL"):
-            options["sasl_mechanism"] = settings.sasl_mechanism
-            options["sasl_plain_username"] = settings.sasl_username
-            options["sasl_plain_password"] = settings.sasl_password.get_secret_value() if settings.sasl_password else None
-    return options
 
 
 async def started_consumer(consumer: AIOKafkaConsumer) -> AIOKafkaConsumer:
@@ -238,12 +209,10 @@ async def move_group_offsets(
 
     A time moves each partition to its first record at or after it, or to its end when it
     has none (Tansu answers "none" with offset 0 and timestamp -1; that is read as none).
-    The end is the log's (:func:`streams.runtime.logend.log_ends`): after a batch of several
+    The end is the log's (:func:`streams.io.logend.log_ends`): after a batch of several
     records the embedded broker's ``ListOffsets`` names an offset inside it, and the
     records past that offset would be re-run.
     """
-    from streams.runtime.logend import log_ends  # it builds its consumer from this module
-
     deadline = asyncio.get_running_loop().time() + wait
     while True:
         state, members = await group_members(settings, group)

@@ -96,7 +96,7 @@ def create_app(settings: Settings, stages: Sequence[str | StageSpec]) -> faust.A
 
 def faust_credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
     """The settings' security options as Faust credentials (Faust hands them to aiokafka)."""
-    from streams.io.kafka import ssl_context
+    from streams.io.connection import ssl_context
 
     context = ssl_context(settings)
     if settings.security_protocol.startswith("SASL"):

@@ -17,10 +17,10 @@ import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from streams.io.kafka import client_options
+from streams.io.connection import client_options
 from streams.io.topics import HEADER_PIPELINE
 from streams.runtime.handling import Outgoing, gate_key_of, versioned
-from streams.runtime.logend import first_readable, log_ends
+from streams.io.logend import first_readable, log_ends
 from streams.runtime.metrics import RECONCILED, SKIPPED_OFFSETS
 from streams.settings import Settings
 from streams.stages.spec import StageSpec

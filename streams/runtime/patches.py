@@ -407,11 +407,11 @@ def fetch_only_active_partitions() -> None:
 
 
 async def partition_ends(app: Any, consumer: Any, partitions: Any, timeout: float) -> dict[Any, int]:
-    """The log ends of ``partitions`` (:func:`streams.runtime.logend.log_ends`), or Faust's
+    """The log ends of ``partitions`` (:func:`streams.io.logend.log_ends`), or Faust's
     ``highwaters`` (``ListOffsets``) for an app built without Marsad settings."""
     import asyncio
 
-    from streams.runtime.logend import log_ends
+    from streams.io.logend import log_ends
 
     settings = getattr(app, "marsad_settings", None)
     if settings is not None:
@@ -429,10 +429,10 @@ def reset_offsets_past_the_end(committed: dict[Any, int | None], ends: dict[Any,
     broker answers with nothing, and the stage would wait at the old offset forever (seen
     after a restart of the embedded broker). A forgotten offset is then sought per
     ``auto.offset.reset`` (earliest): the partition is read from its new beginning.
-    ``ends`` must be the logs' ends (:func:`streams.runtime.logend.log_ends`): the embedded
+    ``ends`` must be the logs' ends (:func:`streams.io.logend.log_ends`): the embedded
     broker's ``ListOffsets`` can report less, and a caught-up partition would be read again.
     """
-    from streams.runtime.logend import past_the_end
+    from streams.io.logend import past_the_end
     from streams.runtime.metrics import OFFSET_RESETS
 
     reset = []
@@ -510,7 +510,7 @@ def rebuild_tables_from_their_changelog() -> None:
     partition from its beginning, as a freshly started worker does; a partition whose
     changelog ends below what was read before is logged and counted
     (``marsad_table_rebuilds_total``). The changelog ends it waits for are the logs' ends
-    (:func:`streams.runtime.logend.log_ends`): the embedded broker's ``ListOffsets`` can
+    (:func:`streams.io.logend.log_ends`): the embedded broker's ``ListOffsets`` can
     report less (the last records of a changelog were then not restored) or, back after
     losing its data, more than any fetch returns (the recovery then waited for good). Idempotent.
     """

@@ -5,7 +5,7 @@ waits until it gets there. When the broker loses the changelog meanwhile (the em
 broker keeps its data in memory: a restart empties it), that end is never reached and
 the worker would wait for good, its partitions unserved. Every ``CHECK_INTERVAL`` this
 watch compares the ends the recovery waits for with the logs' ends
-(:func:`streams.runtime.logend.log_ends`); when some stay out of reach for two checks in
+(:func:`streams.io.logend.log_ends`); when some stay out of reach for two checks in
 a row it logs which, counts ``marsad_recovery_restarts_total`` and starts the recovery
 again (Faust's own path for a new rebalance), which rebuilds the tables from what the
 broker has (:func:`streams.runtime.patches.rebuild_tables_from_their_changelog`).
@@ -21,7 +21,7 @@ from typing import Any
 import faust
 from aiokafka.errors import KafkaError
 
-from streams.runtime.logend import log_ends
+from streams.io.logend import log_ends
 from streams.runtime.metrics import RECOVERY_RESTARTS
 from streams.runtime.patches import table_recovery
 from streams.settings import Settings

@@ -274,7 +274,7 @@ async def _assigned_consumer(settings: Settings, topics: Sequence[str], partitio
     """A group-less consumer on every partition of ``topics``, positioned (no rebalance wait)."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    from streams.io.kafka import client_options
+    from streams.io.connection import client_options
 
     consumer = AIOKafkaConsumer(
         **client_options(settings),

@@ -21,7 +21,7 @@ from aiokafka import TopicPartition
 from models import RawArticle
 from streams.io.replay import publish
 from streams.io.topics import PLOVER
-from streams.runtime.logend import log_ends
+from streams.io.logend import log_ends
 from streams.stages.pipeline import process_article
 from streams.stages.plover import plover_events
 from streams.stages.spec import StageContext

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from streams.runtime.app import create_app, faust_credentials
 from streams.runtime.patches import UNSAFE_CODECS
-from streams.io.kafka import client_options
+from streams.io.connection import client_options
 from streams.settings import Settings, describe_error, unknown_variables
 from streams.stages.spec import STAGE_NAMES
 

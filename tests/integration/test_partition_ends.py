@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from streams.io.broker import EmbeddedBroker
 from streams.io.kafka import create_topics, move_group_offsets
 from streams.io.topics import NORMALISED
-from streams.runtime.logend import log_ends
+from streams.io.logend import log_ends
 from streams.settings import Settings
 
 from .support import TopicWatcher, keyed, metric, metrics, publish, start_pipeline, variants, wait_caught_up

@@ -24,7 +24,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from streams.io.kafka import client_options
+from streams.io.connection import client_options
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
