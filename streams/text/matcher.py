@@ -135,8 +135,8 @@ class PhraseMatcher(Generic[T]):
         """The matches of every text, for a caller that only counts them (offsets are not
         comparable across texts).
 
-        perf: with a shared scan, each text's hits are those the other stages' lexicons
-        share; otherwise one scan of the texts' join instead of one call per text.
+        perf: with a shared scan, a lookup per text (the pass over it is shared with the
+        other lexicons); otherwise one scan of the texts' join instead of one per text.
         """
         if self._source is not None:
             return [match for text in texts for match in self.find(text)]
