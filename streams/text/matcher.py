@@ -25,7 +25,6 @@ T = TypeVar("T")
 CLITICS: frozenset[str] = frozenset(("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك", "فك", "س", "وس", "فس"))
 #: Before an article whose alef fused away ("للجيش"): the ل and what may precede it.
 _CLITICS_BEFORE_ARTICLE: frozenset[str] = frozenset(("ل", "ول", "فل"))
-_LONGEST_CLITIC = 2
 #: Sort key of matches: by start, the outer match before one nested at the same start.
 _BY_START_OUTER_FIRST = itemgetter(0, 5)
 #: What :meth:`PhraseMatcher.find_in_all` joins texts with: no letter, so a hit next to it
@@ -75,7 +74,6 @@ class PhraseMatcher(Generic[T]):
             if phrase:
                 values.setdefault(phrase, []).append(value)
         self._values = {phrase: tuple(found) for phrase, found in values.items()}
-        self._open_end = open_end
         self._open_phrases = frozenset(open_phrases)
         self._clitics = clitics
         patterns: list[str] = []
@@ -109,9 +107,6 @@ class PhraseMatcher(Generic[T]):
         ``None``: from this matcher's own automaton again."""
         self._source = source
         self._slot = slot
-
-    def _is_open(self, index: int) -> bool:
-        return self._open[index]
 
     def _clitic(self, text: str, start: int, index: int) -> str | None:
         """The proclitics between the start of the word and the hit, or None if not allowed.

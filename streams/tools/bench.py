@@ -227,9 +227,8 @@ def measure_in_process(corpus: Sequence[RawArticle], *, warmup: int = 10, repeat
     for spec in main_line():
         alone[spec.name] = default_context(knowledge=read_knowledge())
         warm_records = [spec.run(record, alone[spec.name]) for record in warm_records]  # type: ignore[misc]
-    # the knowledge copies are for the life of the measurement: out of the collector's
-    # sight, as one is in a worker's young generations, so a full collection is not
-    # five times a worker's
+    # the knowledge copies live as long as the measurement: frozen, a full collection
+    # does not walk five knowledges where a worker's walks one
     gc.freeze()
 
     wall: list[float] = []
